@@ -67,7 +67,7 @@ export function runConfigStoreContract(
       assert.equal(await store.get("operation", api), undefined, "kind is part of the address");
     });
 
-    test("the service itself has the id \"\"", async () => {
+    test('the service itself has the id ""', async () => {
       const service = await store.put("service", "", { publisherEmail: "a@example.com" });
       assert.equal(service.name, "");
       assert.equal(service.parentId, "");
@@ -101,7 +101,7 @@ export function runConfigStoreContract(
       assert.ok(everyOperation.total >= 6);
     });
 
-    test("top-level list uses parentId \"\"", async () => {
+    test('top-level list uses parentId ""', async () => {
       const tags = [`tags/t-${run}-1`, `tags/t-${run}-2`];
       for (const id of tags) await store.put("tag", id, { displayName: id });
       await store.put("tag", `${tags[0]}/sub/x`, { displayName: "not top level" });
@@ -144,9 +144,9 @@ export function runConfigStoreContract(
       await rejectsWith(store.put("api", api, { v: 2 }, { ifNoneMatch: created.etag }), "STORE_ERR_PRECONDITION");
       const updated = await store.put("api", api, { v: 2 }, { ifMatch: created.etag });
       await rejectsWith(store.put("api", api, { v: 3 }, { ifMatch: created.etag }), "STORE_ERR_PRECONDITION");
-      await store.put("api", api, { v: 3 }, { ifMatch: `W/${updated.etag}` }).then(
-        async (e) => await store.put("api", api, { v: 4 }, { ifMatch: "*" }).then(() => e),
-      );
+      await store
+        .put("api", api, { v: 3 }, { ifMatch: `W/${updated.etag}` })
+        .then(async (e) => await store.put("api", api, { v: 4 }, { ifMatch: "*" }).then(() => e));
       await rejectsWith(store.delete("api", api, { ifMatch: created.etag }), "STORE_ERR_PRECONDITION");
       assert.deepEqual((await store.get("api", api))?.properties, { v: 4 });
       await rejectsWith(store.delete("api", `${api}-missing`, { ifMatch: "*" }), "STORE_ERR_PRECONDITION");
@@ -351,7 +351,7 @@ export function runConfigStoreContract(
       const api = freshApi("ünï-😀-中文");
       const properties = {
         zeta: "first key stays first",
-        text: "héllo 😀 中文 \u0000 \t \" \\ </script>",
+        text: 'héllo 😀 中文 \u0000 \t " \\ </script>',
         numbers: [0, -1.5, 1e21, 5e-324, Number.MAX_SAFE_INTEGER, -0.1],
         flags: { yes: true, no: false, nothing: null },
         nested: { a: [{ b: [{ c: { d: "deep" } }] }], empty: {}, list: [] },

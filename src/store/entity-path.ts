@@ -9,7 +9,7 @@ import { StoreError } from "./contract.js";
 const maxIdLength = 2048;
 const kindPattern = /^[a-zA-Z][a-zA-Z0-9]{0,63}$/;
 // Control characters and lone surrogates cannot survive a trip through UTF-8 storage unchanged.
-const forbiddenInId = /[\u0000-\u001f\u007f]|\p{Cs}/u;
+const forbiddenInId = /[\p{Cc}\p{Cs}]/u;
 
 export function assertKind(kind: string): asserts kind is ResourceKind {
   if (typeof kind !== "string" || !kindPattern.test(kind)) {
@@ -78,7 +78,11 @@ export function newEtag(revision: number): string {
 function etagMatches(current: string, wanted: string): boolean {
   if (wanted === "*") return true;
   // Accept weak validators and unquoted forms from HTTP clients: W/"x", "x" and x all name the same tag.
-  const bare = (tag: string) => tag.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+  const bare = (tag: string) =>
+    tag
+      .trim()
+      .replace(/^W\//, "")
+      .replace(/^"(.*)"$/, "$1");
   return wanted
     .split(",")
     .map(bare)
@@ -103,8 +107,15 @@ export function checkPreconditions(
       );
     }
   }
-  if (options?.ifNoneMatch !== undefined && currentEtag !== undefined && etagMatches(currentEtag, options.ifNoneMatch)) {
-    throw new StoreError("STORE_ERR_PRECONDITION", `${kind} "${id}" already exists (If-None-Match ${options.ifNoneMatch})`);
+  if (
+    options?.ifNoneMatch !== undefined &&
+    currentEtag !== undefined &&
+    etagMatches(currentEtag, options.ifNoneMatch)
+  ) {
+    throw new StoreError(
+      "STORE_ERR_PRECONDITION",
+      `${kind} "${id}" already exists (If-None-Match ${options.ifNoneMatch})`,
+    );
   }
 }
 

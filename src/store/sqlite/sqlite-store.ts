@@ -7,13 +7,13 @@ import type { StoredEntity } from "../../model/resources.js";
 import type { ChangeEvent, ConfigStore, ListResult, Snapshot, WriteOp } from "../contract.js";
 import { StoreError } from "../contract.js";
 import {
+  assertPaging,
   type ChangeRow,
   changeFromRow,
-  type EntityRow,
-  entityFromRow,
-  assertPaging,
   checkPreconditions,
   descendantRange,
+  type EntityRow,
+  entityFromRow,
   newEtag,
 } from "../entity-path.js";
 import { prepareOps } from "../prepare-ops.js";
@@ -114,9 +114,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
         const etag = newEtag(revision);
         sql.upsert.run(op.kind, op.id, op.parentId, op.name, op.text, etag, revision);
         sql.change.run(revision, "put", op.kind, op.id, op.parentId, op.name, op.text, etag);
-        written.push(
-          entityFromRow({ ...op, parent_id: op.parentId, properties: op.text, etag, revision: revision }),
-        );
+        written.push(entityFromRow({ ...op, parent_id: op.parentId, properties: op.text, etag, revision: revision }));
         continue;
       }
       const { from, to } = descendantRange(op.id);
