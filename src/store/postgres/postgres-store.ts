@@ -51,6 +51,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });
   // An idle pooled connection that dies emits here; the pool already discards it.
   pool.on("error", () => undefined);
+  // A checked-out connection that dies emits "error" on the client as well as failing its query;
+  // without a listener that event would crash the process. The query's rejection is what we report.
+  pool.on("connect", (client) => client.on("error", () => undefined));
 
   const s = `"${schema}"`;
   const channel = `moat_store_${schema}`;
