@@ -1,0 +1,158 @@
+// The pipeline path of a request: build the PolicyContext, buffer the request body only when a
+// policy reads it, run the compiled pipeline, then write whatever response it left in the context.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type Pipeline, PolicyError, type RequestUrl } from "../../policy/types.js";
+import type { GatewaySnapshot } from "../config/types.js";
+import { backendErrorAnswer, type ErrorAnswer, INTERNAL_ERROR, PAYLOAD_TOO_LARGE } from "../errors.js";
+import { rawHeader } from "../server/cors.js";
+import type { HandlerDeps, Resolved } from "../server/handler.js";
+import { requestHasBody } from "../server/handler.js";
+import { sendError, sendPolicyResponse } from "../server/respond.js";
+import { GatewayContext, headerMapFromRaw } from "./context.js";
+
+export interface PipelineRun {
+  snap: GatewaySnapshot;
+  pipeline: Pipeline;
+  resolved: Resolved;
+  req: IncomingMessage;
+  res: ServerResponse;
+  requestId: string;
+  secure: boolean;
+  extraHeaders: readonly string[];
+}
+
+export interface PipelineOutcome {
+  statusCode: number;
+  backendMs: number | undefined;
+  error: unknown;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+}
+
+const errorAnswer = (statusCode: number, message: string): ErrorAnswer => ({
+  statusCode,
+  body: Buffer.from(JSON.stringify({ statusCode, message })),
+});
+
+export async function runPolicyPipeline(deps: HandlerDeps, run: PipelineRun): Promise<PipelineOutcome> {
+  const { req, res, resolved, pipeline, snap } = run;
+  const raw = req.rawHeaders;
+  const hasBody = requestHasBody(raw);
+  let bytes: Buffer | undefined;
+  if (hasBody && pipeline.needsRequestBody) {
+    try {
+      bytes = await readBody(req, deps.maxBufferedBodyBytes);
+    } catch (err) {
+      const answer =
+        err instanceof BodyTooLarge ? PAYLOAD_TOO_LARGE : errorAnswer(400, "Request body could not be read");
+      sendError(res, answer, run.extraHeaders);
+      return { statusCode: answer.statusCode, backendMs: undefined, error: err };
+    }
+  }
+  const api = resolved.api;
+  const backend = api.backend;
+  const hostHeader = rawHeader(raw, "host") ?? "";
+  const colon = hostHeader.lastIndexOf(":");
+  const clientHost = colon > 0 && !hostHeader.endsWith("]") ? hostHeader.slice(0, colon) : hostHeader;
+  const clientPort = colon > 0 ? Number(hostHeader.slice(colon + 1)) || (run.secure ? 443 : 80) : run.secure ? 443 : 80;
+  const originalUrl: RequestUrl = Object.freeze({
+    scheme: run.secure ? "https" : "http",
+    host: clientHost,
+    port: clientPort,
+    path: resolved.path,
+    query: new Map(resolved.query),
+  });
+  const url: RequestUrl = backend
+    ? {
+        scheme: backend.scheme,
+        host: backend.host,
+        port: backend.port,
+        // API-relative: forward-request appends it to the backend base URL (rewrite-uri rewrites it).
+        path: resolved.remainder === "" ? "/" : resolved.remainder,
+        query: new Map(resolved.query),
+      }
+    : { ...originalUrl, query: new Map(resolved.query) };
+  const access = resolved.access;
+  const ctx = new GatewayContext({
+    requestId: run.requestId,
+    timestamp: deps.clock.now(),
+    req,
+    res,
+    method: req.method as string,
+    originalUrl,
+    url,
+    headers: headerMapFromRaw(raw),
+    body:
+      bytes !== undefined
+        ? { buffered: true, bytes }
+        : { buffered: false, bytes: undefined, ...(hasBody ? { stream: req } : {}) },
+    ipAddress: req.socket.remoteAddress ?? "",
+    matchedParameters: resolved.operation.params,
+    api: api.info,
+    operation: resolved.operation.value.info,
+    product: access.product?.info,
+    subscription: access.subscription,
+    user: access.user,
+    deployment: snap.deployment,
+    backendUrl: backend?.url ?? "",
+    services: deps.services,
+    tracing: false,
+    needsResponseBody: pipeline.needsResponseBody,
+  });
+
+  try {
+    const ran = deps.engine.runPipeline(pipeline, ctx);
+    if (ran !== undefined) await ran;
+  } catch (err) {
+    // The engine routes step failures to on-error; what escapes is answered here.
+    let answer: ErrorAnswer = INTERNAL_ERROR;
+    if (err instanceof PolicyError) {
+      answer =
+        err.source === "forward-request" && err.cause !== undefined
+          ? backendErrorAnswer(err.cause)
+          : errorAnswer(err.statusCode, err.statusCode >= 500 ? "Internal server error" : err.message);
+    } else deps.logger.error({ requestId: run.requestId, err }, "policy pipeline threw");
+    if (hasBody && !req.complete) req.resume();
+    sendError(res, answer, run.extraHeaders);
+    return { statusCode: answer.statusCode, backendMs: ctx.backendMs, error: err };
+  }
+
+  const response = ctx.response ?? {
+    // No forward-request and no return-response: APIM answers 200 with an empty body.
+    statusCode: 200,
+    statusReason: "OK",
+    headers: new Map(),
+    body: { buffered: true, bytes: Buffer.alloc(0) },
+  };
+  if (hasBody && !req.complete && !req.readableEnded) req.resume();
+  return new Promise((resolve) => {
+    sendPolicyResponse(res, response, run.extraHeaders, (err) => {
+      if (err && !res.headersSent) sendError(res, INTERNAL_ERROR, run.extraHeaders);
+      else if (err) res.destroy();
+      resolve({
+        statusCode: err && !res.headersSent ? 500 : response.statusCode,
+        backendMs: ctx.backendMs,
+        error: err,
+      });
+    });
+  });
+}

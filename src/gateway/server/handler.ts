@@ -1,0 +1,238 @@
+// The request lifecycle (docs in src/gateway/README.md):
+//   health / CORS preflight → API by path → operation by method+template → subscription key →
+//   pipeline for (api, operation, product) → fast path (stream straight to the backend) or policy
+//   pipeline (inbound → backend → outbound, on-error) → answer → metrics + access log.
+// Everything configuration-derived comes from the current GatewaySnapshot; per request there is no
+// parsing of configuration, only a few map lookups.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import type { Logger } from "pino";
+import type { Clock } from "../../core/clock.js";
+import type { PolicyServices } from "../../policy/types.js";
+import { decideAccess } from "../config/access.js";
+import type { OperationMatch } from "../config/operation-matcher.js";
+import { splitPath } from "../config/route-table.js";
+import type { AccessGranted, ApiRoute, GatewaySnapshot, OperationRoute } from "../config/types.js";
+import { INTERNAL_ERROR, INVALID_KEY, MISSING_KEY, NOT_FOUND } from "../errors.js";
+import { redactUrl, writeAccessLog } from "../observability/access-log.js";
+import type { GatewayMetrics } from "../observability/metrics.js";
+import { parseQuery } from "../pipeline/context.js";
+import { runPolicyPipeline } from "../pipeline/run.js";
+import type { PolicyEngine } from "../policy-engine.js";
+import { forwardRequestHeaders } from "../proxy/headers.js";
+import { type ExchangeResult, streamExchange } from "../proxy/stream-exchange.js";
+import type { Upstreams } from "../proxy/upstreams.js";
+import { type PortalCors, rawHeader } from "./cors.js";
+import { sendEmpty, sendError } from "./respond.js";
+
+export const HEALTH_PATH = "/status-0123456789abcdef";
+
+export interface HandlerDeps {
+  readonly snapshot: () => GatewaySnapshot;
+  readonly engine: PolicyEngine;
+  readonly services: PolicyServices;
+  readonly upstreams: Upstreams;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly cors: PortalCors;
+  /** forward-request timeout of the fast path (APIM's default is 300 s). */
+  readonly backendTimeoutMs: number;
+  readonly maxBufferedBodyBytes: number;
+  readonly accessLog: boolean;
+}
+
+const EMPTY_QUERY: ReadonlyMap<string, string[]> = new Map();
+
+/** What matching found for a request: shared by HTTP requests and WebSocket upgrades. */
+export interface Resolved {
+  readonly api: ApiRoute;
+  readonly operation: OperationMatch<OperationRoute>;
+  readonly access: AccessGranted;
+  readonly query: ReadonlyMap<string, string[]>;
+  readonly path: string;
+  /** Request path after the API's own segments ("/users/1", or "" for the API root). */
+  readonly remainder: string;
+}
+
+/** Skips `n` non-empty segments of `path` and returns the rest (starts with "/" or is ""). */
+export function pathAfterSegments(path: string, n: number): string {
+  let i = 0;
+  for (let seen = 0; seen < n; ) {
+    while (i < path.length && path.charCodeAt(i) === 47) i++;
+    while (i < path.length && path.charCodeAt(i) !== 47) i++;
+    seen++;
+  }
+  return path.slice(i);
+}
+
+export function resolveRequest(
+  snap: GatewaySnapshot,
+  req: IncomingMessage,
+  secure: boolean,
+): Resolved | typeof NOT_FOUND | typeof MISSING_KEY | typeof INVALID_KEY {
+  const url = req.url as string;
+  const q = url.indexOf("?");
+  const path = q === -1 ? url : url.slice(0, q);
+  const query = q === -1 ? EMPTY_QUERY : parseQuery(url.slice(q + 1));
+  const segments = splitPath(path);
+  const raw = req.rawHeaders;
+  const found = snap.routes.lookup(segments, query, (name) => rawHeader(raw, name));
+  if (found === undefined) return NOT_FOUND;
+  const api = found.api;
+  if (secure ? !api.allowsHttps : !api.allowsHttp) return NOT_FOUND;
+  const opSegments = found.consumed === 0 ? segments : segments.slice(found.consumed);
+  const operation = api.operations.match(req.method as string, opSegments, query);
+  if (operation === undefined) return NOT_FOUND;
+  // The query is consulted only when the header is absent (APIM).
+  const key = rawHeader(raw, api.keyHeader) ?? query.get(api.keyQuery)?.[0];
+  const access = decideAccess(snap, api, key);
+  if (!access.ok) return access.reason === "missing" ? MISSING_KEY : INVALID_KEY;
+  return { api, operation, access, query, path, remainder: pathAfterSegments(path, found.consumed) };
+}
+
+/** A request carries a body when it declares a non-zero length or a transfer coding. */
+export function requestHasBody(raw: readonly string[]): boolean {
+  const length = rawHeader(raw, "content-length");
+  if (length !== undefined) return length !== "0";
+  return rawHeader(raw, "transfer-encoding") !== undefined;
+}
+
+export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { metrics, logger, clock, cors } = deps;
+
+  return function handle(req, res) {
+    const started = clock.monotonic();
+    const requestId = randomUUID();
+    const raw = req.rawHeaders;
+    const origin = rawHeader(raw, "origin");
+    const extra: string[] =
+      origin !== undefined && cors.allows(origin)
+        ? ["x-request-id", requestId, "access-control-allow-origin", origin, "vary", "Origin"]
+        : ["x-request-id", requestId];
+
+    let api: ApiRoute | undefined;
+    let op: OperationRoute | undefined;
+    const finish = (status: number, backendMs: number | undefined, error: unknown): void => {
+      const seconds = (clock.monotonic() - started) / 1000;
+      metrics.request(op, api?.name ?? "", op?.info.id ?? "", status, seconds);
+      if (deps.accessLog)
+        writeAccessLog(logger, {
+          requestId,
+          method: req.method as string,
+          url: redactUrl(req.url as string, api ? [api.keyQuery] : []),
+          status,
+          durationMs: Math.round(seconds * 1e6) / 1e3,
+          backendMs,
+          api: api?.name,
+          operation: op?.info.id,
+          clientIp: req.socket.remoteAddress,
+          error: error === undefined ? undefined : String((error as Error).message ?? error),
+        });
+    };
+
+    const url = req.url as string;
+    if (url.charCodeAt(0) !== 47 /* "/" */) {
+      // Absolute-form or asterisk-form targets are not served (we are not a forward proxy).
+      sendError(res, NOT_FOUND, extra);
+      finish(404, undefined, undefined);
+      return;
+    }
+    if (url === HEALTH_PATH && (req.method === "GET" || req.method === "HEAD")) {
+      sendEmpty(res, 200, extra);
+      finish(200, undefined, undefined);
+      return;
+    }
+    if (req.method === "OPTIONS" && origin !== undefined && cors.allows(origin)) {
+      const requested = rawHeader(raw, "access-control-request-method");
+      if (requested !== undefined) {
+        const headers = cors.preflightHeaders(origin, requested, rawHeader(raw, "access-control-request-headers"));
+        sendEmpty(res, 200, [...headers, "x-request-id", requestId]);
+        finish(200, undefined, undefined);
+        return;
+      }
+    }
+
+    const snap = deps.snapshot();
+    const secure = (req.socket as TLSSocket).encrypted === true;
+    const resolved = resolveRequest(snap, req, secure);
+    if (!("api" in resolved)) {
+      sendError(res, resolved, extra);
+      finish(resolved.statusCode, undefined, undefined);
+      req.resume();
+      return;
+    }
+    api = resolved.api;
+    op = resolved.operation.value;
+    const entry = snap.pipelineFor(api, op, resolved.access.product);
+
+    if (entry.kind === "invalid") {
+      logger.error(
+        { requestId, api: api.name, operation: op.info.id, diagnostics: entry.diagnostics },
+        "policy does not compile",
+      );
+      sendError(res, INTERNAL_ERROR, extra);
+      finish(500, undefined, "policy does not compile");
+      req.resume();
+      return;
+    }
+    if (entry.kind === "forward") {
+      const backend = api.backend;
+      if (backend === undefined) {
+        sendError(res, INTERNAL_ERROR, extra);
+        finish(500, undefined, `api ${api.name} has no serviceUrl`);
+        req.resume();
+        return;
+      }
+      const q = url.indexOf("?");
+      const headers = forwardRequestHeaders(raw, backend.hostHeader, {
+        clientIp: req.socket.remoteAddress ?? "",
+        proto: secure ? "https" : "http",
+        host: rawHeader(raw, "host"),
+      });
+      const hasBody = requestHasBody(raw);
+      const backendStarted = clock.monotonic();
+      streamExchange({
+        dispatcher: deps.upstreams.pool(backend.origin),
+        origin: backend.origin,
+        path: backend.path + (resolved.remainder === "" ? "/" : resolved.remainder) + (q === -1 ? "" : url.slice(q)),
+        method: req.method as string,
+        headers,
+        body: hasBody ? req : null,
+        timeoutMs: deps.backendTimeoutMs,
+        req,
+        res,
+        extraHeaders: extra,
+        sendError,
+        done: (result: ExchangeResult) => {
+          if (result.error !== undefined && result.answer !== undefined)
+            metrics.upstreamError(
+              api?.name ?? "",
+              result.answer.statusCode === 504 ? "Timeout" : "BackendConnectionFailure",
+            );
+          finish(result.statusCode, clock.monotonic() - backendStarted, result.error);
+        },
+      });
+      return;
+    }
+
+    runPolicyPipeline(deps, {
+      snap,
+      pipeline: entry.pipeline,
+      resolved,
+      req,
+      res,
+      requestId,
+      secure,
+      extraHeaders: extra,
+    }).then(
+      (r) => finish(r.statusCode, r.backendMs, r.error),
+      (err: unknown) => {
+        logger.error({ requestId, err }, "pipeline failed unexpectedly");
+        sendError(res, INTERNAL_ERROR, extra);
+        finish(500, undefined, err);
+      },
+    );
+  };
+}

@@ -1,0 +1,50 @@
+// Writing answers to the client: APIM error bodies and responses built by the pipeline.
+import type { ServerResponse } from "node:http";
+import { pipeline } from "node:stream";
+import type { PolicyResponse } from "../../policy/types.js";
+import type { ErrorAnswer } from "../errors.js";
+
+export function sendError(res: ServerResponse, answer: ErrorAnswer, extraHeaders: readonly string[]): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const headers = [...extraHeaders, "content-type", "application/json", "content-length", String(answer.body.length)];
+  res.writeHead(answer.statusCode, headers);
+  res.end(answer.body);
+}
+
+/** Empty 200 (health check) and similar fixed answers. */
+export function sendEmpty(res: ServerResponse, statusCode: number, extraHeaders: readonly string[]): void {
+  res.writeHead(statusCode, [...extraHeaders, "content-length", "0"]);
+  res.end();
+}
+
+/** Writes the pipeline's response; resolves when the body is written (or the client is gone). */
+export function sendPolicyResponse(
+  res: ServerResponse,
+  response: PolicyResponse,
+  extraHeaders: readonly string[],
+  onDone: (err?: Error) => void,
+): void {
+  const flat: string[] = [...extraHeaders];
+  const body = response.body;
+  for (const [name, values] of response.headers) {
+    // A buffered body may have been rewritten by a policy: its length is recomputed below.
+    if (body.buffered && (name === "content-length" || name === "transfer-encoding")) continue;
+    for (const v of values) flat.push(name, v);
+  }
+  if (body.buffered) flat.push("content-length", String(body.bytes?.length ?? 0));
+  try {
+    res.writeHead(response.statusCode, response.statusReason || undefined, flat);
+  } catch (err) {
+    onDone(err as Error);
+    return;
+  }
+  if (body.buffered || body.stream === undefined) {
+    res.end(body.bytes);
+    onDone();
+    return;
+  }
+  pipeline(body.stream as NodeJS.ReadableStream, res, (err) => onDone(err ?? undefined));
+}
