@@ -124,11 +124,12 @@ export const requiredFlows: readonly RequiredFlow[] = [
   out("OUT-SQL", "Sql", "Tcp", [1433], "Azure SQL endpoints", "error"),
   out("OUT-KV", "AzureKeyVault", "Tcp", [443], "Key Vault", "error", "stv2"),
   out("OUT-EH", "EventHub", "Tcp", [5671, 5672, 443], "log-to-eventhub policy and monitoring agent", "warning"),
-  out("OUT-GIT", "Storage", "Tcp", [445], "file share for Git configuration", "warning"),
+  // Git file share, health extension and SMTP relay rows are seed-only: the stv2 reference dropped them.
+  out("OUT-GIT", "Storage", "Tcp", [445], "file share for Git configuration", "warning", "stv1"),
   out("OUT-AAD", "AzureActiveDirectory", "Tcp", [443], "Azure AD integration", "warning"),
-  out("OUT-HEALTH", "AzureCloud", "Tcp", [443, 12000], "health and monitoring extension", "warning"),
+  out("OUT-HEALTH", "AzureCloud", "Tcp", [443, 12000], "health and monitoring extension", "warning", "stv1"),
   out("OUT-MON", "AzureMonitor", "Tcp", [1886, 443], "diagnostics logs, metrics, resource health", "warning"),
-  out("OUT-SMTP", "Internet", "Tcp", [25, 587, 25028], "SMTP relay for e-mail", "warning"),
+  out("OUT-SMTP", "Internet", "Tcp", [25, 587, 25028], "SMTP relay for e-mail", "warning", "stv1"),
   out("OUT-CERT", "Internet", "Tcp", [80], "CRL/OCSP for certificate chain validation", "warning"),
   ...(["Inbound", "Outbound"] as const).flatMap((direction) => [
     {

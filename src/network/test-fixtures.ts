@@ -94,7 +94,10 @@ export function recommendedRules(stv2 = false): SecurityRule[] {
     ...(stv2 ? [rule("to-keyvault", 115, "Outbound", "Allow", "Tcp", "VirtualNetwork", "AzureKeyVault", "443")] : []),
     rule("to-eventhub", 120, "Outbound", "Allow", "Tcp", "VirtualNetwork", "EventHub", ["5671", "5672", "443"]),
     rule("to-aad", 130, "Outbound", "Allow", "Tcp", "VirtualNetwork", "AzureActiveDirectory", "443"),
-    rule("to-azurecloud", 140, "Outbound", "Allow", "Tcp", "VirtualNetwork", "AzureCloud", ["443", "12000"]),
+    // The stv2 variant follows the newer minimal set, which dropped the seed's AzureCloud health row.
+    ...(stv2
+      ? []
+      : [rule("to-azurecloud", 140, "Outbound", "Allow", "Tcp", "VirtualNetwork", "AzureCloud", ["443", "12000"])]),
     rule("to-monitor", 150, "Outbound", "Allow", "Tcp", "VirtualNetwork", "AzureMonitor", ["1886", "443"]),
     rule("to-smtp", 160, "Outbound", "Allow", "Tcp", "VirtualNetwork", "Internet", ["25", "587", "25028"]),
     rule("cache-out", 170, "Outbound", "Allow", "Tcp", "VirtualNetwork", "VirtualNetwork", "6381-6383"),

@@ -4,7 +4,7 @@ import type { Diagnostic } from "../core/errors.js";
 import { parseIpv4 } from "./ipv4.js";
 import { parseSubnetId, type Subnet, sameId, type VirtualNetwork } from "./model.js";
 import { evaluateFlow } from "./nsg-eval.js";
-import { regionDisplayName, sameRegion } from "./regions.js";
+import { regionDisplayName, regionTagSuffix, sameRegion } from "./regions.js";
 import {
   checkRequiredFlow,
   type ProbeContext,
@@ -12,7 +12,6 @@ import {
   type RequiredFlow,
   requiredFlows,
   routeVerdict,
-  tagProbeAddresses,
 } from "./required-flows.js";
 import { isForceTunneled, nextHop } from "./routes.js";
 import {
@@ -650,37 +649,43 @@ function serviceEndpointFor(tag: string): string | undefined {
   }[tag];
 }
 
+/**
+ * V23: a secondary region whose NSG scopes a dependency to its own regional tag must also allow the
+ * primary region's tag (spec §6.4). Detected from the rules themselves: broader rules (AzureCloud,
+ * Internet) would hide the pattern in a pure flow check.
+ */
 function checkPrimaryRegionalTags(
   probe: ProbeContext,
   scope: LocationScope,
   emit: (f: Omit<NetworkFinding, "severity" | "location"> & { severity?: Severity }) => void,
 ): void {
+  const entry = scope.index.subnet(probe.subnetId);
+  const nsg = scope.index.nsg(entry?.subnet.networkSecurityGroup?.id);
+  if (!nsg) return;
+  const own = regionTagSuffix(probe.location).toLowerCase();
+  const primary = regionTagSuffix(scope.primaryLocation).toLowerCase();
+  if (own === primary) return;
   for (const tag of ["Storage", "Sql", "EventHub"]) {
-    const own = tagProbeAddresses(scope.index, tag, probe.location);
-    const primary = tagProbeAddresses(scope.index, tag, scope.primaryLocation);
-    if (primary.tag === own.tag || primary.addresses.length === 0) continue;
-    const port = tag === "Sql" ? 1433 : tag === "EventHub" ? 5671 : 443;
-    const blocked = primary.addresses.find((a) => {
-      const d = evaluateFlow(
-        scope.index,
-        { subnetId: probe.subnetId },
-        { direction: "Outbound", protocol: "Tcp", srcIp: probe.dips[0] ?? "", srcPort: 50000, dstIp: a, dstPort: port },
-        true,
-      );
-      return !("error" in d) && d.access === "Deny";
-    });
-    if (blocked)
+    const named = nsg.outbound.filter(
+      (r) => r.access === "Allow" && r.destination.kind === "tag" && r.destination.tag.base === tag,
+    );
+    const regions = named.map((r) =>
+      r.destination.kind === "tag" ? (r.destination.tag.region ?? "").toLowerCase() : "",
+    );
+    if (regions.includes(own) && !regions.includes("") && !regions.includes(primary)) {
+      const primaryTag = `${tag}.${regionTagSuffix(scope.primaryLocation)}`;
       emit({
         check: "V23",
         code: "RegionalServiceTagMissingPrimary",
         severity: "warning",
-        message: `The NSG allows ${tag} of its own region but not ${primary.tag} of the primary region (${blocked}:${port} denied).`,
-        path: probe.subnetId,
-        target: primary.tag,
+        message: `${nsg.nsg.name} allows ${tag}.${regionTagSuffix(probe.location)} but not ${primaryTag} of the primary region.`,
+        path: nsg.nsg.id,
+        target: primaryTag,
         rule: "In multi-region deployments each region's NSG must allow its own region's tags and the primary region's.",
-        fix: `Allow outbound TCP ${port} to ${primary.tag} as well.`,
+        fix: `Add ${primaryTag} to the outbound ${tag} rule (or use the top-level ${tag} tag).`,
         sourceRef: "S1, S6",
       });
+    }
   }
 }
 
