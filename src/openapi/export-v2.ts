@@ -1,0 +1,115 @@
+// APIM api + operations → Swagger 2.0 ("swagger-json" export).
+import type { ApiProperties, ParameterContract } from "../model/resources.js";
+import {
+  DEFAULT_KEY_HEADER,
+  DEFAULT_KEY_QUERY,
+  firstExample,
+  infoOf,
+  parametersOf,
+  primitiveSchema,
+  representationsOf,
+  responsesOf,
+} from "./export-common.js";
+import { bodySchema } from "./export-v3.js";
+import { convertSchema, namedSchemas } from "./schema-convert.js";
+import type { ExportOptions, ImportedOperation, JsonObject } from "./types.js";
+
+const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
+
+export function exportSwagger2(api: ApiProperties, operations: readonly ImportedOperation[], options: ExportOptions) {
+  const named: JsonObject = {};
+  for (const schema of options.schemas ?? []) Object.assign(named, namedSchemas(schema.properties.document));
+  const paths: Record<string, JsonObject> = {};
+  for (const { id, properties: op } of operations) {
+    const item = paths[op.urlTemplate] ?? {};
+    paths[op.urlTemplate] = item;
+    const out: JsonObject = { summary: op.displayName, operationId: id };
+    if (op.description) out.description = op.description;
+    const parameters: JsonObject[] = [
+      ...parametersOf(op.templateParameters).map((p) => parameter(p, "path")),
+      ...parametersOf(op.request?.queryParameters).map((p) => parameter(p, "query")),
+      ...parametersOf(op.request?.headers).map((p) => parameter(p, "header")),
+    ];
+    const bodies = representationsOf(op.request?.representations);
+    // 2.0 cannot describe a body and form data on one operation: the body wins, forms are the fallback.
+    const isForm = (contentType: string) => FORM_TYPES.some((f) => contentType.startsWith(f));
+    const plain = bodies.filter((b) => !isForm(b.contentType));
+    const form = bodies.find((b) => isForm(b.contentType));
+    if (plain.length === 0 && form) {
+      out.consumes = [form.contentType];
+      for (const f of form.formParameters ?? []) parameters.push(parameter(f, "formData"));
+    } else if (plain.length > 0) {
+      out.consumes = plain.map((b) => b.contentType);
+      const first = plain[0];
+      const schema = first ? bodySchema(first, named, "#/definitions/") : undefined;
+      parameters.push({ name: "body", in: "body", schema: schema ?? { type: "object" } });
+    }
+    if (parameters.length > 0) out.parameters = parameters;
+
+    const produces = new Set<string>();
+    const responses: JsonObject = {};
+    for (const response of responsesOf(op.responses)) {
+      const r: JsonObject = { description: response.description ?? "" };
+      const reps = representationsOf(response.representations);
+      for (const rep of reps) produces.add(rep.contentType);
+      const withSchema = reps.find((rep) => rep.typeName);
+      const schema = withSchema ? bodySchema(withSchema, named, "#/definitions/") : undefined;
+      if (schema) r.schema = schema;
+      const examples = Object.fromEntries(
+        reps.filter((rep) => rep.examples).map((rep) => [rep.contentType, firstExample(rep.examples)]),
+      );
+      if (Object.keys(examples).length > 0) r.examples = examples;
+      const headers = parametersOf(response.headers);
+      if (headers.length > 0) r.headers = Object.fromEntries(headers.map((h) => [h.name, itemsObject(h)]));
+      responses[String(response.statusCode)] = r;
+    }
+    if (produces.size > 0) out.produces = [...produces];
+    out.responses = Object.keys(responses).length > 0 ? responses : { "200": { description: "" } };
+    item[op.method.toLowerCase()] = out;
+  }
+
+  const doc: JsonObject = { swagger: "2.0", info: infoOf(api) };
+  const server = options.serverUrl ?? api.serviceUrl;
+  if (server) {
+    try {
+      const url = new URL(server);
+      doc.host = url.host;
+      doc.basePath = url.pathname.replace(/\/+$/, "") || "/";
+      doc.schemes = [url.protocol.replace(":", "")];
+    } catch {
+      // A service URL that does not parse is left out rather than exported half-formed.
+    }
+  } else {
+    const protocols = (api.protocols ?? ["https"]).filter((p) => p === "http" || p === "https");
+    if (protocols.length > 0) doc.schemes = protocols;
+  }
+  doc.paths = paths;
+  if (Object.keys(named).length > 0) {
+    doc.definitions = Object.fromEntries(
+      Object.entries(named).map(([name, schema]) => [name, convertSchema(schema, "swagger2")]),
+    );
+  }
+  if (api.subscriptionRequired !== false) {
+    const keys = api.subscriptionKeyParameterNames ?? {};
+    doc.securityDefinitions = {
+      apiKeyHeader: { type: "apiKey", name: keys.header ?? DEFAULT_KEY_HEADER, in: "header" },
+      apiKeyQuery: { type: "apiKey", name: keys.query ?? DEFAULT_KEY_QUERY, in: "query" },
+    };
+    doc.security = [{ apiKeyHeader: [] }, { apiKeyQuery: [] }];
+  }
+  return doc;
+}
+
+function parameter(p: ParameterContract, location: string): JsonObject {
+  const out: JsonObject = { name: p.name, in: location };
+  if (p.description) out.description = p.description;
+  out.required = location === "path" ? true : p.required === true;
+  return { ...out, ...itemsObject(p) };
+}
+
+/** Swagger 2.0 non-body parameters and headers carry type/enum/default inline. */
+function itemsObject(p: ParameterContract): JsonObject {
+  const schema = primitiveSchema(p);
+  if (schema.type === "object") schema.type = "string";
+  return schema;
+}

@@ -1,0 +1,105 @@
+// importOpenApi: a document (object or JSON/YAML text) → the API, its operations and its schemas,
+// or diagnostics and nothing else. The management API stores the result in one transaction.
+import { createHash } from "node:crypto";
+import { type Diagnostic, errorDiagnostic } from "../core/errors.js";
+import { mapSwagger2 } from "./import-v2.js";
+import { type MappedDocument, mapOpenApi3 } from "./import-v3.js";
+import { createNameAllocator, deriveOperationName, sanitizeOperationId } from "./operation-names.js";
+import type { ParameterContext } from "./parameters.js";
+import { parseOpenApiText } from "./parse-text.js";
+import {
+  type ImportedOperation,
+  type ImportedSchema,
+  type ImportOptions,
+  type ImportResult,
+  isObject,
+  type JsonObject,
+  OPENAPI_COMPONENTS_CONTENT_TYPE,
+  SWAGGER_DEFINITIONS_CONTENT_TYPE,
+} from "./types.js";
+import { checkVersion, findExternalRefs, validateDocument } from "./validate.js";
+
+export async function importOpenApi(document: unknown, options: ImportOptions): Promise<ImportResult> {
+  let value = document;
+  if (typeof document === "string" || Buffer.isBuffer(document)) {
+    const parsed = parseOpenApiText(document.toString());
+    if (parsed.diagnostics.length > 0) return rejected(parsed.diagnostics);
+    value = parsed.value;
+  }
+  if (!isObject(value)) {
+    return rejected([errorDiagnostic("OPENAPI_ERR_NOT_OPENAPI", "the document must be a JSON/YAML object")]);
+  }
+  const doc = value;
+  const versionProblem = checkVersion(doc);
+  if (versionProblem) return rejected([versionProblem]);
+  const external = findExternalRefs(doc);
+  if (external.length > 0) return rejected(external);
+  if (!isObject(doc.paths) && !isObject(doc.webhooks)) {
+    return rejected([errorDiagnostic("OPENAPI_ERR_NO_PATHS", '"paths" must be an object', { path: "paths" })]);
+  }
+
+  const validation = await validateDocument(doc);
+  if (validation.errors.length > 0) return rejected(validation.errors, validation.warnings);
+  const warnings = [...validation.warnings];
+
+  const schemas = collectSchemas(doc, options.apiId);
+  const ctx: ParameterContext = { doc, schemaId: schemas[0]?.id, errors: [] };
+  const mapped: MappedDocument =
+    doc.swagger === "2.0" ? mapSwagger2(doc, options, ctx, warnings) : mapOpenApi3(doc, options, ctx, warnings);
+  if (ctx.errors.length > 0) return rejected(ctx.errors, warnings);
+
+  const duplicates = findDuplicateRoutes(mapped);
+  if (duplicates.length > 0) return rejected(duplicates, warnings);
+  if (mapped.operations.length === 0) {
+    warnings.push({
+      ...errorDiagnostic("OPENAPI_WARN_NO_OPERATIONS", "the document defines no operations", { path: "paths" }),
+      severity: "warning",
+    });
+  }
+
+  const allocate = createNameAllocator();
+  const operations: ImportedOperation[] = mapped.operations.map((op) => {
+    const sanitized = op.operationId ? sanitizeOperationId(op.operationId) : "";
+    const id = allocate(sanitized || deriveOperationName(op.method, op.urlTemplate));
+    return { id, properties: op.properties };
+  });
+  return { api: mapped.api, operations, schemas, diagnostics: [], warnings };
+}
+
+function rejected(diagnostics: Diagnostic[], warnings: Diagnostic[] = []): ImportResult {
+  return { api: { displayName: "", path: "" }, operations: [], schemas: [], diagnostics, warnings };
+}
+
+/** definitions / components.schemas become one schema entity, as APIM creates on import. */
+function collectSchemas(doc: JsonObject, apiId: string): ImportedSchema[] {
+  const isSwagger = doc.swagger === "2.0";
+  const components = isObject(doc.components) ? doc.components : {};
+  const source = isSwagger ? doc.definitions : components.schemas;
+  if (!isObject(source) || Object.keys(source).length === 0) return [];
+  const document: JsonObject = isSwagger ? { definitions: source } : { components: { schemas: source } };
+  // Deterministic id: re-importing the same document yields the same schema entity.
+  const id = createHash("sha256").update(apiId).update("\0").update(JSON.stringify(source)).digest("hex").slice(0, 24);
+  const contentType = isSwagger ? SWAGGER_DEFINITIONS_CONTENT_TYPE : OPENAPI_COMPONENTS_CONTENT_TYPE;
+  return [{ id, properties: { contentType, document } }];
+}
+
+/** Two operations on the same method and template (ignoring parameter names) cannot both be routed. */
+function findDuplicateRoutes(mapped: MappedDocument): Diagnostic[] {
+  const seen = new Map<string, string>();
+  const out: Diagnostic[] = [];
+  for (const op of mapped.operations) {
+    const key = `${op.method} ${op.urlTemplate.replace(/\{[^{}]+\}/g, "{}").toLowerCase()}`;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, op.path);
+    else {
+      out.push(
+        errorDiagnostic(
+          "OPENAPI_ERR_DUPLICATE_OPERATION",
+          `${op.method} ${op.urlTemplate} has the same method and URL template as ${first}`,
+          { path: op.path },
+        ),
+      );
+    }
+  }
+  return out;
+}
