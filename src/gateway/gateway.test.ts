@@ -10,7 +10,8 @@ const MISSING = {
 };
 const INVALID = {
   statusCode: 401,
-  message: "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.",
+  message:
+    "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.",
 };
 const NOT_FOUND = { statusCode: 404, message: "Resource not found" };
 
@@ -52,12 +53,28 @@ describe("gateway over real sockets", () => {
         ["apiVersionSet", "apiVersionSets/vs", { displayName: "vs", versioningScheme: "Segment" }],
         ["api", "apis/ver-v1", api("ver", { apiVersion: "v1", apiVersionSetId: "/apiVersionSets/vs" })],
         ["operation", "apis/ver-v1/operations/any", op("GET", "/*")],
-        ["api", "apis/ver-v2", api("ver", { apiVersion: "v2", apiVersionSetId: "/apiVersionSets/vs", serviceUrl: `${upstream.url}/v2` })],
+        [
+          "api",
+          "apis/ver-v2",
+          api("ver", { apiVersion: "v2", apiVersionSetId: "/apiVersionSets/vs", serviceUrl: `${upstream.url}/v2` }),
+        ],
         ["operation", "apis/ver-v2/operations/any", op("GET", "/*")],
-        ["apiVersionSet", "apiVersionSets/hq", { displayName: "hq", versioningScheme: "Header", versionHeaderName: "Api-Version" }],
-        ["api", "apis/hv-1", api("hv", { apiVersion: "2024", apiVersionSetId: "/apiVersionSets/hq", serviceUrl: `${upstream.url}/h2024` })],
+        [
+          "apiVersionSet",
+          "apiVersionSets/hq",
+          { displayName: "hq", versioningScheme: "Header", versionHeaderName: "Api-Version" },
+        ],
+        [
+          "api",
+          "apis/hv-1",
+          api("hv", { apiVersion: "2024", apiVersionSetId: "/apiVersionSets/hq", serviceUrl: `${upstream.url}/h2024` }),
+        ],
         ["operation", "apis/hv-1/operations/any", op("GET", "/*")],
-        ["api", "apis/rev;rev=2", api("rev", { isCurrent: false, apiRevision: "2", serviceUrl: `${upstream.url}/rev2` })],
+        [
+          "api",
+          "apis/rev;rev=2",
+          api("rev", { isCurrent: false, apiRevision: "2", serviceUrl: `${upstream.url}/rev2` }),
+        ],
         ["operation", "apis/rev;rev=2/operations/any", op("GET", "/*")],
         ["api", "apis/rev", api("rev", { isCurrent: true, apiRevision: "1", serviceUrl: `${upstream.url}/rev1` })],
         ["operation", "apis/rev/operations/any", op("GET", "/*")],
@@ -66,10 +83,32 @@ describe("gateway over real sockets", () => {
         ["product", "products/free", { displayName: "Free", subscriptionRequired: false, state: "published" }],
         ["productApi", "products/free/apis/pol", {}],
         ["user", "users/u1", { email: "a@b.c", firstName: "A", lastName: "B", state: "active" }],
-        ["subscription", "subscriptions/all", { scope: "/apis", state: "active", primaryKey: "key-all", secondaryKey: "key-all-2" }],
-        ["subscription", "subscriptions/echo", { scope: "/apis/echo", state: "active", primaryKey: "key-echo", secondaryKey: "key-echo-2", ownerId: "/users/u1" }],
-        ["subscription", "subscriptions/prod", { scope: "/products/starter", state: "active", primaryKey: "key-prod", secondaryKey: "key-prod-2" }],
-        ["subscription", "subscriptions/off", { scope: "/apis", state: "suspended", primaryKey: "key-off", secondaryKey: "key-off-2" }],
+        [
+          "subscription",
+          "subscriptions/all",
+          { scope: "/apis", state: "active", primaryKey: "key-all", secondaryKey: "key-all-2" },
+        ],
+        [
+          "subscription",
+          "subscriptions/echo",
+          {
+            scope: "/apis/echo",
+            state: "active",
+            primaryKey: "key-echo",
+            secondaryKey: "key-echo-2",
+            ownerId: "/users/u1",
+          },
+        ],
+        [
+          "subscription",
+          "subscriptions/prod",
+          { scope: "/products/starter", state: "active", primaryKey: "key-prod", secondaryKey: "key-prod-2" },
+        ],
+        [
+          "subscription",
+          "subscriptions/off",
+          { scope: "/apis", state: "suspended", primaryKey: "key-off", secondaryKey: "key-off-2" },
+        ],
       ],
       { portalOrigins: ["http://localhost:8081"] },
     );
@@ -159,7 +198,12 @@ describe("gateway over real sockets", () => {
 
   test("request bodies stream to the backend", async () => {
     const body = "x".repeat(200_000);
-    const r = await get("/echo/items", { "ocp-apim-subscription-key": "key-all", "content-type": "text/plain" }, "POST", body);
+    const r = await get(
+      "/echo/items",
+      { "ocp-apim-subscription-key": "key-all", "content-type": "text/plain" },
+      "POST",
+      body,
+    );
     assert.equal(r.status, 200);
     assert.equal((r.json() as { body: string }).body.length, 200_000);
   });
@@ -204,18 +248,32 @@ describe("gateway over real sockets", () => {
   });
 
   test("configuration changes are picked up by the watcher without a restart", async () => {
-    await gw.store.put("api", "apis/late", { displayName: "late", path: "late", serviceUrl: upstream.url, protocols: ["http"], subscriptionRequired: false });
-    await gw.store.put("operation", "apis/late/operations/any", { displayName: "any", method: "GET", urlTemplate: "/*" });
+    await gw.store.put("api", "apis/late", {
+      displayName: "late",
+      path: "late",
+      serviceUrl: upstream.url,
+      protocols: ["http"],
+      subscriptionRequired: false,
+    });
+    await gw.store.put("operation", "apis/late/operations/any", {
+      displayName: "any",
+      method: "GET",
+      urlTemplate: "/*",
+    });
     for (let i = 0; i < 100 && (await get("/late/x")).status !== 200; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal((await get("/late/x")).status, 200);
   });
 
   test("CORS for the developer portal: preflight and allow-origin on answers", async () => {
-    const pre = await get("/echo/users/1", {
-      origin: "http://localhost:8081",
-      "access-control-request-method": "GET",
-      "access-control-request-headers": "ocp-apim-subscription-key",
-    }, "OPTIONS");
+    const pre = await get(
+      "/echo/users/1",
+      {
+        origin: "http://localhost:8081",
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "ocp-apim-subscription-key",
+      },
+      "OPTIONS",
+    );
     assert.equal(pre.status, 200);
     assert.equal(pre.headers["access-control-allow-origin"], "http://localhost:8081");
     assert.equal(pre.headers["access-control-allow-headers"], "ocp-apim-subscription-key");

@@ -84,6 +84,8 @@ export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, lim
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       maxHeaderSize: limits.maxHeaderSize,
+      // How often node checks headersTimeout/requestTimeout (default 30 s would let slow clients linger).
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(limits.headersTimeoutMs / 4))),
       // Keep Node's strict parser: conflicting Content-Length / Transfer-Encoding is rejected.
       insecureHTTPParser: false,
     };

@@ -5,8 +5,8 @@ import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import type { ResourceKind } from "../../model/resources.js";
 import {
-  type CounterStore,
   CONTINUE,
+  type CounterStore,
   type Pipeline,
   type PolicyContext,
   type RateLimitResult,
@@ -70,7 +70,12 @@ export function createTestCounters(): CounterStore {
       }
       const allowed = w.count + increment <= limit;
       if (allowed) w.count += increment;
-      return { allowed, count: w.count, remaining: Math.max(0, limit - w.count), retryAfterMs: w.start + windowMs - now };
+      return {
+        allowed,
+        count: w.count,
+        remaining: Math.max(0, limit - w.count),
+        retryAfterMs: w.start + windowMs - now,
+      };
     },
     quota(key, limits, usage) {
       return this.hit(key, limits.calls ?? Number.MAX_SAFE_INTEGER, limits.periodMs, usage.calls) as RateLimitResult;
@@ -92,7 +97,11 @@ export function createTestCaches(): { responseCache: ResponseCache; valueCache: 
   const values = new Map<string, unknown>();
   return {
     responseCache: { get: (k) => responses.get(k) as never, set: (k, v) => void responses.set(k, v) },
-    valueCache: { get: (k) => values.get(k), set: (k, v) => void values.set(k, v), delete: (k) => void values.delete(k) },
+    valueCache: {
+      get: (k) => values.get(k),
+      set: (k, v) => void values.set(k, v),
+      delete: (k) => void values.delete(k),
+    },
   };
 }
 
@@ -159,10 +168,7 @@ export async function seedStore(store: ConfigStore, seed: Seed): Promise<void> {
   for (const [kind, id, props] of seed) await store.put(kind, id, props);
 }
 
-export async function startTestGateway(
-  seed: Seed,
-  options: Partial<GatewayOptions> = {},
-): Promise<TestGateway> {
+export async function startTestGateway(seed: Seed, options: Partial<GatewayOptions> = {}): Promise<TestGateway> {
   const store = await createSqliteStore({ path: ":memory:" });
   await seedStore(store, seed);
   const caches = createTestCaches();
