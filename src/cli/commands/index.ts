@@ -1,6 +1,7 @@
 // Registry of CLI commands. Each command lives in its own file next to this one.
 import type { Command } from "./command.js";
+import { serveCommand } from "./serve.js";
 
-const all: Command[] = [];
+const all: Command[] = [serveCommand];
 
 export const commands: ReadonlyMap<string, Command> = new Map(all.map((c) => [c.name, c]));

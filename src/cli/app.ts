@@ -1,0 +1,95 @@
+// Composition root for `moat serve`: prepares the data directory, secrets and TLS material, opens
+// the store and starts each component. Components are kept in start order and closed in reverse.
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { systemClock } from "../core/clock.js";
+import { createManagementServer, type PolicyValidator, seedService } from "../management/index.js";
+import { type ConfigStore, createConfigStore } from "../store/index.js";
+import { ensureSecrets } from "./admin-key.js";
+import { ConfigError, type MoatConfig } from "./config.js";
+import { ensureTlsCertificate } from "./tls.js";
+
+export interface Component {
+  readonly name: string;
+  close(): Promise<void>;
+}
+
+export interface App {
+  readonly config: Readonly<MoatConfig>;
+  readonly store: ConfigStore;
+  readonly managementUrl: string;
+  readonly adminKey: string;
+  /** Set on the start that generated the admin key: print it once. */
+  readonly generatedAdminKey: boolean;
+  readonly components: readonly Component[];
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  validatePolicy?: PolicyValidator;
+  logError?: (obj: object, msg: string) => void;
+}
+
+const hostForUrl = (host: string) => (host === "0.0.0.0" || host === "::" ? "localhost" : host);
+
+export async function startApp(config: Readonly<MoatConfig>, options: StartOptions = {}): Promise<App> {
+  const dataDir = resolve(config.dataDir);
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new ConfigError(`dataDir: cannot create ${dataDir}: ${(err as Error).message}`);
+  }
+  const secrets = ensureSecrets(dataDir, config.adminKey);
+  const tls = await ensureTlsCertificate(dataDir, config.management, "management", [
+    "localhost",
+    config.management.host,
+  ]);
+
+  const components: Component[] = [];
+  const closeAll = async () => {
+    for (const c of [...components].reverse()) await c.close();
+    components.length = 0;
+  };
+  try {
+    const store = await createConfigStore(config.store, { dataDir });
+    components.push({ name: "store", close: () => store.close() });
+
+    const mgmtHost = hostForUrl(config.management.host);
+    const managementOptions = {
+      store,
+      clock: systemClock,
+      serviceName: config.serviceName,
+      location: config.location,
+      adminKey: secrets.adminKey,
+      signingKey: secrets.signingKey,
+      urls: {
+        gatewayUrl: `https://${hostForUrl(config.gateway.host)}:${config.gateway.httpsPort}`,
+        portalUrl: config.portal.publicUrl ?? `http://${hostForUrl(config.portal.host)}:${config.portal.port}`,
+        developerPortalUrl: config.portal.publicUrl ?? `http://${hostForUrl(config.portal.host)}:${config.portal.port}`,
+        managementApiUrl: `https://${mgmtHost}:${config.management.port}`,
+      },
+      ...(options.validatePolicy ? { validatePolicy: options.validatePolicy } : {}),
+    };
+    await seedService(managementOptions);
+    const management = createManagementServer(
+      managementOptions,
+      { key: tls.key, cert: tls.cert },
+      options.logError ? { error: options.logError } : undefined,
+    );
+    const managementUrl = await management.listen(config.management.port, config.management.host);
+    components.push({ name: "management", close: () => management.close() });
+
+    return {
+      config,
+      store,
+      managementUrl,
+      adminKey: secrets.adminKey,
+      generatedAdminKey: secrets.generatedAdminKey,
+      components,
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

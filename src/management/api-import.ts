@@ -1,0 +1,136 @@
+// PUT apis/{id} with format + value imports an OpenAPI document (inline or by URL) into the API and
+// its operations in one transaction; GET apis/{id}?export=true&format=… exports it back.
+import type { ApiProperties, OperationProperties, ResourceKind } from "../model/resources.js";
+import { type ExportFormat, exportOpenApi, fetchOpenApiDocument, importOpenApi } from "../openapi/index.js";
+import type { WriteOp } from "../store/contract.js";
+import { armId } from "./arm.js";
+import type { Handler, RequestContext } from "./context.js";
+import { checkPreconditions, ensureAncestors, envelope, etagHeaders, omit, storeIdOf, writeOptions } from "./crud.js";
+import { ApiError, diagnosticsToDetails, notFound, validationError } from "./errors.js";
+import { apiDef, apiSchema, importFormats } from "./resources/apis.js";
+import { checkName, envelopeProperties, parseWith } from "./validation.js";
+
+const linkFormats = new Set(["openapi-link", "openapi+json-link", "swagger-link-json"]);
+const exportFormats: ReadonlyMap<string, ExportFormat> = new Map([
+  ["openapi", "openapi"],
+  ["openapi+json", "openapi+json"],
+  ["swagger-json", "swagger-json"],
+  ["openapi-link", "openapi"],
+  ["openapi+json-link", "openapi+json"],
+  ["swagger-link-json", "swagger-json"],
+]);
+const fetchLimits = { timeoutMs: 15_000, maxBytes: 4 * 1024 * 1024 };
+
+async function importApi(
+  ctx: RequestContext,
+  props: Record<string, unknown>,
+  kindOf: (c: string) => ResourceKind | undefined,
+) {
+  const format = String(props.format);
+  if (!(importFormats as readonly string[]).includes(format))
+    throw validationError([
+      {
+        code: "UnsupportedFormat",
+        message: `format must be one of ${importFormats.join(", ")}`,
+        target: "properties.format",
+      },
+    ]);
+  if (
+    typeof props.value !== "string" &&
+    (linkFormats.has(format) || typeof props.value !== "object" || props.value === null)
+  )
+    throw validationError([
+      {
+        code: "InvalidProperty",
+        message: linkFormats.has(format) ? "must be a URL" : "must be the document",
+        target: "properties.value",
+      },
+    ]);
+  const name = ctx.params.apiId as string;
+  checkName(name, "apiId", apiDef.maxNameLength);
+  const id = storeIdOf(apiDef.pattern, ctx.params);
+  await ensureAncestors(ctx, id, kindOf);
+  const existing = await ctx.options.store.get("api", id);
+  checkPreconditions(ctx, existing, false);
+  // Explicit properties next to the document win over what the document says.
+  const explicit = parseWith(
+    apiSchema.partial(),
+    omit(props, ["format", "value", ...(apiDef.readOnly ?? [])]),
+    "properties",
+  );
+  const fetched = linkFormats.has(format) ? await fetchOpenApiDocument(String(props.value), fetchLimits) : undefined;
+  const result = await importOpenApi(fetched ? fetched.text : props.value, {
+    apiId: name,
+    ...(fetched ? { sourceUrl: fetched.url } : {}),
+    path: typeof explicit.path === "string" ? explicit.path : "",
+    ...(typeof explicit.serviceUrl === "string" ? { serviceUrl: explicit.serviceUrl } : {}),
+  });
+  const details = diagnosticsToDetails(result.diagnostics, "properties.value");
+  if (details.length > 0)
+    throw validationError(details, `The OpenAPI document cannot be imported: ${details[0]?.message}`);
+
+  const apiProps: Record<string, unknown> = {
+    ...(apiDef.defaults?.(ctx, name, existing) ?? {}),
+    ...result.api,
+    ...explicit,
+  };
+  if (typeof apiProps.path !== "string")
+    throw validationError([{ code: "MissingProperty", message: "is required", target: "properties.path" }]);
+  const imported = new Set(result.operations.map((o) => o.id));
+  const oldOps = existing ? (await ctx.options.store.list("operation", { parentId: id })).items : [];
+  const ops: WriteOp[] = [
+    { op: "put", kind: "api", id, properties: apiProps, options: writeOptions(ctx) },
+    ...oldOps.filter((o) => !imported.has(o.name)).map((o): WriteOp => ({ op: "delete", kind: "operation", id: o.id })),
+    ...result.operations.map(
+      (o): WriteOp => ({ op: "put", kind: "operation", id: `${id}/operations/${o.id}`, properties: o.properties }),
+    ),
+  ];
+  const [entity] = await ctx.options.store.transaction(ops);
+  if (!entity) throw new Error(`store returned no entity for ${id}`);
+  return { status: existing ? 200 : 201, body: await envelope(ctx, apiDef, entity), headers: etagHeaders(entity) };
+}
+
+export function importApiOr(put: Handler, kindOf: (c: string) => ResourceKind | undefined): Handler {
+  return async (ctx) => {
+    const props = envelopeProperties(ctx.body);
+    return props.format !== undefined || props.value !== undefined ? importApi(ctx, props, kindOf) : put(ctx);
+  };
+}
+
+export function exportApiOr(get: Handler): Handler {
+  return async (ctx) => {
+    const format = ctx.query.get("format");
+    if (ctx.query.get("export") !== "true" || !format) return get(ctx);
+    const exportFormat = exportFormats.get(format);
+    if (!exportFormat)
+      throw new ApiError(
+        400,
+        "ValidationError",
+        `Export format must be one of ${[...exportFormats.keys()].join(", ")}.`,
+        {
+          details: [{ code: "UnsupportedFormat", message: format, target: "format" }],
+        },
+      );
+    const id = storeIdOf(apiDef.pattern, ctx.params);
+    const api = await ctx.options.store.get<ApiProperties>("api", id);
+    if (!api) throw notFound(id);
+    const operations = (await ctx.options.store.list<OperationProperties>("operation", { parentId: id })).items;
+    if (linkFormats.has(format)) {
+      // No blob storage here: the link points back at this API's inline export.
+      const query = new URLSearchParams(ctx.query);
+      query.set("format", exportFormat);
+      return {
+        status: 200,
+        body: { id: armId(ctx, id), format, value: { link: `${ctx.origin}${ctx.pathPrefix}${ctx.path}?${query}` } },
+      };
+    }
+    const result = exportOpenApi(
+      api.properties,
+      operations.map((o) => ({ id: o.name, properties: o.properties })),
+      { format: exportFormat },
+    );
+    // YAML stays text; JSON formats embed the document as an object, as Azure's export does.
+    const value = exportFormat === "openapi" ? result.value : result.document;
+    return { status: 200, body: { id: armId(ctx, id), format, value }, headers: etagHeaders(api) };
+  };
+}

@@ -1,0 +1,169 @@
+// Backends, named values, tags, loggers, caches and portal settings.
+import { z } from "zod";
+import { anyObject, optBool, optStr, stringList } from "./common.js";
+import type { ResourceDef } from "./types.js";
+
+const statusRange = z.object({ min: z.number().int(), max: z.number().int() }).strict();
+
+export const backendDef: ResourceDef = {
+  kind: "backend",
+  pattern: "backends/{backendId}",
+  maxNameLength: 80,
+  schema: z
+    .object({
+      url: z.string().min(1).max(2000),
+      protocol: z.enum(["http", "soap"]),
+      title: z.string().max(300).optional(),
+      description: z.string().max(2000).optional(),
+      resourceId: optStr,
+      properties: anyObject.optional(),
+      credentials: z
+        .object({
+          certificateIds: stringList.optional(),
+          certificate: stringList.optional(),
+          query: z.record(z.string(), stringList).optional(),
+          header: z.record(z.string(), stringList).optional(),
+          authorization: z.object({ scheme: z.string(), parameter: z.string() }).strict().optional(),
+        })
+        .strict()
+        .optional(),
+      proxy: z.object({ url: z.string(), username: optStr, password: optStr }).strict().optional(),
+      tls: z.object({ validateCertificateChain: optBool, validateCertificateName: optBool }).strict().optional(),
+      circuitBreaker: z
+        .object({
+          rules: z.array(
+            z
+              .object({
+                name: z.string(),
+                failureCondition: z
+                  .object({
+                    count: z.number().int().optional(),
+                    percentage: z.number().optional(),
+                    interval: z.string(),
+                    statusCodeRanges: z.array(statusRange).optional(),
+                    errorReasons: stringList.optional(),
+                  })
+                  .strict(),
+                tripDuration: z.string(),
+                acceptRetryAfter: optBool,
+              })
+              .strict(),
+          ),
+        })
+        .strict()
+        .optional(),
+      type: z.enum(["Single", "Pool"]).optional(),
+      pool: z
+        .object({
+          services: z.array(
+            z.object({ id: z.string(), weight: z.number().optional(), priority: z.number().optional() }).strict(),
+          ),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+};
+
+export const namedValueDef: ResourceDef = {
+  kind: "namedValue",
+  pattern: "namedValues/{namedValueId}",
+  maxNameLength: 256,
+  schema: z
+    .object({
+      displayName: z
+        .string()
+        .min(1)
+        .max(256)
+        .regex(/^[A-Za-z0-9-._]+$/, "may contain only letters, digits, '.', '-' and '_'"),
+      value: z.string().max(4096).optional(),
+      secret: optBool,
+      tags: z.array(z.string()).max(32).optional(),
+      keyVault: anyObject.optional(),
+    })
+    .strict()
+    .superRefine((v, issue) => {
+      if (v.value === undefined && v.keyVault === undefined)
+        issue.addIssue({ code: "custom", path: ["value"], message: "is required (or keyVault)" });
+    }),
+  defaults: () => ({ secret: false }),
+  present(_ctx, entity) {
+    // Secret values are returned only by listValue.
+    if (entity.properties.secret !== true) return entity.properties;
+    const { value: _value, ...rest } = entity.properties;
+    return rest;
+  },
+};
+
+export const tagDef: ResourceDef = {
+  kind: "tag",
+  pattern: "tags/{tagId}",
+  maxNameLength: 80,
+  schema: z.object({ displayName: z.string().min(1).max(160) }).strict(),
+};
+
+export const loggerDef: ResourceDef = {
+  kind: "logger",
+  pattern: "loggers/{loggerId}",
+  maxNameLength: 256,
+  schema: z
+    .object({
+      loggerType: z.enum(["azureEventHub", "applicationInsights", "azureMonitor"]),
+      description: z.string().max(256).optional(),
+      credentials: z.record(z.string(), z.string()).optional(),
+      isBuffered: optBool,
+      resourceId: optStr,
+    })
+    .strict(),
+  present(_ctx, entity) {
+    const credentials = entity.properties.credentials as Record<string, string> | undefined;
+    if (!credentials) return entity.properties;
+    // Connection strings and instrumentation keys are secrets: mask them the way Azure does.
+    return {
+      ...entity.properties,
+      credentials: Object.fromEntries(Object.keys(credentials).map((k) => [k, "{{Logger-Credentials}}"])),
+    };
+  },
+};
+
+export const cacheDef: ResourceDef = {
+  kind: "cache",
+  pattern: "caches/{cacheId}",
+  maxNameLength: 80,
+  schema: z
+    .object({
+      description: z.string().max(2000).optional(),
+      connectionString: z.string().min(1).max(300),
+      useFromLocation: z.string().min(1).max(256),
+      resourceId: optStr,
+    })
+    .strict(),
+  writeOnly: [],
+  present(_ctx, entity) {
+    const { connectionString: _c, ...rest } = entity.properties;
+    return { ...rest, connectionString: "{{Cache-Connection-String}}" };
+  },
+};
+
+const termsOfService = z.object({ text: optStr, enabled: optBool, consentRequired: optBool }).strict();
+
+export const portalSettingDef: ResourceDef = {
+  kind: "portalSetting",
+  pattern: "portalsettings/{portalSettingName}",
+  names: ["signin", "signup", "delegation"],
+  listable: true,
+  schema: z
+    .object({
+      enabled: optBool,
+      termsOfService: termsOfService.optional(),
+      url: optStr,
+      validationKey: optStr,
+      subscriptions: z.object({ enabled: optBool }).strict().optional(),
+      userRegistration: z.object({ enabled: optBool }).strict().optional(),
+    })
+    .strict(),
+  present(_ctx, entity) {
+    const { validationKey: _k, ...rest } = entity.properties;
+    return rest;
+  },
+};

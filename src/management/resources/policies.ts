@@ -1,0 +1,94 @@
+// Policy documents at global, product, API and operation scope, and policy fragments. Documents are
+// stored verbatim; every write is checked by the policy engine and refused with all its diagnostics.
+import { z } from "zod";
+import type { PolicyEnvironment, PolicyScope } from "../../policy/types.js";
+import type { RequestContext } from "../context.js";
+import { diagnosticsToDetails, validationError } from "../errors.js";
+import type { Props, ResourceDef } from "./types.js";
+
+const policySchema = z
+  .object({
+    value: z
+      .string()
+      .min(1, "must not be empty")
+      .max(256 * 1024),
+    format: z.enum(["xml", "rawxml", "xml-link", "rawxml-link"]).optional(),
+    description: z.string().max(1000).optional(),
+  })
+  .strict();
+
+export async function policyEnvironment(ctx: RequestContext): Promise<PolicyEnvironment> {
+  const { store } = ctx.options;
+  const [namedValues, fragments, backends, loggers] = await Promise.all([
+    store.list("namedValue", { parentId: "" }),
+    store.list("policyFragment", { parentId: "" }),
+    store.list("backend", { parentId: "" }),
+    store.list("logger", { parentId: "" }),
+  ]);
+  const nv = new Map<string, string>();
+  for (const e of namedValues.items) {
+    const value = typeof e.properties.value === "string" ? e.properties.value : "";
+    nv.set(e.name, value);
+    if (typeof e.properties.displayName === "string") nv.set(e.properties.displayName, value);
+  }
+  return {
+    namedValues: nv,
+    fragments: new Map(fragments.items.map((f) => [f.name, String(f.properties.value ?? "")])),
+    backendIds: new Set(backends.items.map((b) => b.name)),
+    loggerIds: new Set(loggers.items.map((l) => l.name)),
+  };
+}
+
+async function checkDocument(ctx: RequestContext, props: Props, scope: PolicyScope): Promise<Props> {
+  const format = (props.format as string | undefined) ?? "xml";
+  if (format.endsWith("-link"))
+    throw validationError([
+      {
+        code: "UnsupportedFormat",
+        message: `format ${format} (fetching policies from a URL) is not supported; send the document inline as xml or rawxml`,
+        target: "properties.format",
+      },
+    ]);
+  const validate = ctx.options.validatePolicy;
+  if (validate) {
+    const details = diagnosticsToDetails(
+      validate(String(props.value), scope, await policyEnvironment(ctx)),
+      "properties.value",
+    );
+    if (details.length > 0) throw validationError(details, `The policy document is not valid: ${details[0]?.message}`);
+  }
+  return { ...props, format };
+}
+
+function policyDef(pattern: string, scope: PolicyScope): ResourceDef {
+  return {
+    kind: "policy",
+    pattern,
+    names: ["policy"],
+    schema: policySchema,
+    async prepare(ctx, props) {
+      return { properties: await checkDocument(ctx, props, scope) };
+    },
+    present(ctx, entity) {
+      const wanted = ctx.query.get("format");
+      return wanted === "xml" || wanted === "rawxml" ? { ...entity.properties, format: wanted } : entity.properties;
+    },
+  };
+}
+
+export const policyDefs: ResourceDef[] = [
+  policyDef("policies/{policyId}", "global"),
+  policyDef("products/{productId}/policies/{policyId}", "product"),
+  policyDef("apis/{apiId}/policies/{policyId}", "api"),
+  policyDef("apis/{apiId}/operations/{operationId}/policies/{policyId}", "operation"),
+];
+
+export const policyFragmentDef: ResourceDef = {
+  kind: "policyFragment",
+  pattern: "policyFragments/{id}",
+  maxNameLength: 80,
+  schema: policySchema,
+  async prepare(ctx, props) {
+    return { properties: await checkDocument(ctx, props, "fragment") };
+  },
+};
