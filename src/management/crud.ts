@@ -71,7 +71,8 @@ export function checkPreconditions(ctx: RequestContext, existing: StoredEntity |
     });
   if (ifMatch && ifMatch !== "*" && existing && stripWeak(existing.etag) !== stripWeak(ifMatch))
     throw preconditionFailed("If-Match does not match the entity's current ETag");
-  if (ifMatch && !existing) throw preconditionFailed("If-Match was given but the entity does not exist");
+  if (ifMatch && ifMatch !== "*" && !existing && !required)
+    throw preconditionFailed("If-Match was given but the entity does not exist");
   if (ifNoneMatch === "*" && existing) throw preconditionFailed("If-None-Match: * was given but the entity exists");
 }
 
@@ -167,8 +168,11 @@ export function createCrudHandlers(
     async delete(ctx) {
       const id = storeIdOf(def.pattern, ctx.params);
       const existing = await ctx.options.store.get(def.kind, id);
+      if (!existing) {
+        checkPreconditions(ctx, existing, true);
+        return { status: 204 };
+      }
       checkPreconditions(ctx, existing, true);
-      if (!existing) return { status: 204 };
       const extra = def.beforeDelete ? await def.beforeDelete(ctx, existing) : [];
       await ctx.options.store.transaction([...extra, { op: "delete", kind: def.kind, id, options: writeOptions(ctx) }]);
       return { status: 200 };

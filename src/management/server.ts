@@ -56,7 +56,7 @@ export function createManagementServer(
       path = arm[4] ?? "/";
       pathPrefix = url.pathname.slice(0, url.pathname.length - (arm[4]?.length ?? 0));
       base = armBase(arm[1] as string, arm[2] as string, options.serviceName);
-    } else if (/^\/subscriptions\//i.test(path)) {
+    } else if (/^\/subscriptions\/[^/]+\/resourceGroups\//i.test(path)) {
       throw new ApiError(404, "ResourceNotFound", "Only Microsoft.ApiManagement/service resources are served here.");
     }
     const method = req.method ?? "GET";
