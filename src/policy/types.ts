@@ -128,7 +128,14 @@ export interface PolicyContext {
   readonly deployment: DeploymentInfo;
   lastError: LastError | undefined;
   /** Backend chosen for forward-request: base URL and optional backend entity id. */
-  backend: { url: string; backendId?: string };
+  backend: {
+    url: string;
+    backendId?: string;
+    /** authentication-certificate: client certificate for the backend call. */
+    clientCertificate?: OutgoingHttpRequest["clientCertificate"];
+    /** proxy: HTTP proxy for the backend call. */
+    proxy?: { url: string; username?: string; password?: string };
+  };
   tracing: boolean;
   readonly trace: Array<{ source: string; message: string }>;
   readonly services: PolicyServices;
@@ -253,6 +260,12 @@ export interface PolicyServices {
   metric(name: string, value: number, dimensions: Record<string, string>, namespace?: string): void;
   /** Look up a certificate by id (authentication-certificate, validate-jwt). */
   certificate(id: string): { pfx?: Buffer; cert?: string; key?: string; passphrase?: string } | undefined;
+  /** mock-response: the matched operation's example for a status code (and content type), when known. */
+  example?(
+    ctx: PolicyContext,
+    statusCode: number,
+    contentType: string | undefined,
+  ): { contentType: string; body: string | Buffer } | undefined;
 }
 
 export interface ForwardOptions {
@@ -275,6 +288,11 @@ export interface PolicyEnvironment {
   backendIds: ReadonlySet<string>;
   /** Known logger ids (log-to-eventhub). */
   loggerIds: ReadonlySet<string>;
+  /**
+   * authentication-managed-identity: token endpoint speaking the Azure IMDS protocol
+   * (default http://169.254.169.254/metadata/identity/oauth2/token, reachable on Azure VMs and AKS).
+   */
+  managedIdentityEndpoint?: string;
 }
 
 export interface PolicyDocuments {

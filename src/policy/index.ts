@@ -1,0 +1,9 @@
+// The policy engine's public surface (management validates with it, the gateway compiles and runs with it).
+export type { ParsedStatement, PolicyDefinition, StatementOrigin } from "./definition.js";
+export { PolicyResponseError } from "./errors.js";
+export { compilePipeline, defaultGlobalPolicy, validatePolicyDocument } from "./pipeline.js";
+export { registry } from "./registry.js";
+export { runPipeline } from "./runner.js";
+export * from "./types.js";
+export type { XmlAttribute, XmlElement } from "./xml/reader.js";
+export { parseXml } from "./xml/reader.js";

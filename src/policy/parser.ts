@@ -1,0 +1,489 @@
+// The toolbox a policy's `parse` uses: typed attribute readers that substitute named values, compile
+// expressions once, check requiredness / enums / ranges, and record every problem with path and position.
+import type { Diagnostic } from "../core/errors.js";
+import type { ParsedStatement, PolicyDefinition } from "./definition.js";
+import type { Dyn } from "./dynamic.js";
+import { asBoolean, asInteger, asNumber, asString, constant } from "./dynamic.js";
+import type { CompiledExpression } from "./expressions/index.js";
+import { compileExpression, isExpression } from "./expressions/index.js";
+import type { PolicyEnvironment, PolicyScope, Section } from "./types.js";
+import type { XmlAttribute, XmlElement } from "./xml/reader.js";
+import { assignPaths, parseXml } from "./xml/reader.js";
+
+export interface ParserOptions {
+  /** Unknown {{named values}} become warnings instead of errors (offline checks without the service). */
+  readonly lenientNamedValues?: boolean;
+}
+
+interface Where {
+  readonly path: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+const NAMED_VALUE = /\{\{([^{}]+?)\}\}/g;
+const NAMED_VALUE_TEST = /\{\{[^{}]+?\}\}/;
+const MAX_FRAGMENT_DEPTH = 8;
+
+/** Stands for a value that depends on a named value unknown to an offline check; never run. */
+function deferredNamedValue(source: string): CompiledExpression {
+  return {
+    source,
+    usesRequestBody: false,
+    usesResponseBody: false,
+    evaluate() {
+      throw new Error(`"${source}" uses a named value that was not supplied`);
+    },
+  };
+}
+
+export class PolicyParser {
+  readonly diagnostics: Diagnostic[] = [];
+  /** Set when a statement reads the request/response body: the gateway buffers it before that section. */
+  needsRequestBody = false;
+  needsResponseBody = false;
+  /** Section being parsed; undefined for a stand-alone fragment (valid in any section). */
+  section: Section | undefined;
+  scope: PolicyScope;
+  /** Overrides which message header/body statements act on (return-response builds a response). */
+  messageTarget: "request" | "response" | undefined;
+  private readonly consumed = new WeakSet<XmlAttribute>();
+  private readonly namedValuesLower: Map<string, string>;
+  private readonly fragmentStack: string[] = [];
+
+  constructor(
+    readonly env: PolicyEnvironment,
+    private readonly registry: ReadonlyMap<string, PolicyDefinition<unknown>>,
+    scope: PolicyScope,
+    readonly options: ParserOptions = {},
+  ) {
+    this.scope = scope;
+    this.namedValuesLower = new Map([...env.namedValues].map(([k, v]) => [k.toLowerCase(), v]));
+  }
+
+  // ---- diagnostics ----
+
+  error(code: string, message: string, at: Where): void {
+    this.diagnostics.push({ severity: "error", code, message, path: at.path, line: at.line, column: at.column });
+  }
+
+  warning(code: string, message: string, at: Where): void {
+    this.diagnostics.push({ severity: "warning", code, message, path: at.path, line: at.line, column: at.column });
+  }
+
+  attrWhere(el: XmlElement, attr: XmlAttribute): Where {
+    return { path: `${el.path}/@${attr.name}`, line: attr.line, column: attr.column };
+  }
+
+  /** Number of errors so far: `failedSince(mark())` tells whether parsing a statement went wrong. */
+  mark(): number {
+    return this.diagnostics.length;
+  }
+
+  failedSince(mark: number): boolean {
+    for (let i = mark; i < this.diagnostics.length; i++) if (this.diagnostics[i]?.severity === "error") return true;
+    return false;
+  }
+
+  // ---- statements ----
+
+  /** Parses nested policy statements (choose branches, retry bodies, fragments) in the current section. */
+  statements(elements: readonly XmlElement[]): ParsedStatement[] {
+    const out: ParsedStatement[] = [];
+    for (const el of elements) {
+      if (el.name === "base") {
+        this.error("POLICY_ERR_MISPLACED_BASE", "<base /> is only allowed directly inside a section", el);
+        continue;
+      }
+      const parsed = this.statement(el);
+      if (parsed) out.push(parsed);
+    }
+    return out;
+  }
+
+  statement(el: XmlElement): ParsedStatement | undefined {
+    const definition = this.registry.get(el.name);
+    if (!definition) {
+      this.error("POLICY_ERR_UNKNOWN_ELEMENT", `unknown policy element <${el.name}> at line ${el.line}`, el);
+      return undefined;
+    }
+    if (this.section && !definition.sections.includes(this.section)) {
+      this.error(
+        "POLICY_ERR_SECTION_NOT_ALLOWED",
+        `<${el.name}> is not allowed in the ${this.section} section (allowed: ${definition.sections.join(", ")})`,
+        el,
+      );
+    }
+    if (
+      definition.scopes &&
+      this.scope !== "fragment" &&
+      !(definition.scopes as readonly string[]).includes(this.scope)
+    ) {
+      this.error(
+        "POLICY_ERR_SCOPE_NOT_ALLOWED",
+        `<${el.name}> is not allowed at ${this.scope} scope (allowed: ${definition.scopes.join(", ")})`,
+        el,
+      );
+    }
+    const before = this.diagnostics.length;
+    const idAttr = this.attr(el, "id");
+    const config = definition.parse(el, this);
+    this.reportUnknownAttributes(el);
+    if (config === undefined) {
+      if (this.diagnostics.length === before) {
+        this.error("POLICY_ERR_INVALID", `<${el.name}> is not valid`, el);
+      }
+      return undefined;
+    }
+    return {
+      definition,
+      config,
+      origin: {
+        source: el.name,
+        scope: this.scope,
+        section: this.section ?? "",
+        path: el.path,
+        policyId: idAttr?.value ?? "",
+      },
+    };
+  }
+
+  /** Inlines a fragment's statements (include-fragment): parsed in the including section and scope. */
+  fragment(id: string, at: XmlElement): ParsedStatement[] | undefined {
+    const xml = this.env.fragments.get(id);
+    if (xml === undefined) {
+      this.error("POLICY_ERR_UNKNOWN_FRAGMENT", `policy fragment "${id}" does not exist`, at);
+      return undefined;
+    }
+    if (this.fragmentStack.includes(id) || this.fragmentStack.length >= MAX_FRAGMENT_DEPTH) {
+      this.error(
+        "POLICY_ERR_FRAGMENT_CYCLE",
+        `policy fragment "${id}" includes itself (${[...this.fragmentStack, id].join(" → ")})`,
+        at,
+      );
+      return undefined;
+    }
+    const { root, diagnostics } = parseXml(xml);
+    if (!root) {
+      for (const d of diagnostics)
+        this.diagnostics.push({ ...d, path: `fragment(${id})`, message: `in fragment "${id}": ${d.message}` });
+      return undefined;
+    }
+    if (root.name !== "fragment") {
+      this.error("POLICY_ERR_FRAGMENT_ROOT", `policy fragment "${id}" must have a <fragment> root element`, at);
+      return undefined;
+    }
+    assignPaths(root, `fragment(${id})`);
+    this.fragmentStack.push(id);
+    try {
+      return this.statements(root.children);
+    } finally {
+      this.fragmentStack.pop();
+    }
+  }
+
+  // ---- attributes ----
+
+  attr(el: XmlElement, name: string): XmlAttribute | undefined {
+    for (const a of el.attributes) {
+      if (a.name === name) {
+        this.consumed.add(a);
+        return a;
+      }
+    }
+    return undefined;
+  }
+
+  /** Marks a nested element's attributes as handled elsewhere (e.g. parsed by another policy). */
+  private reportUnknownAttributes(el: XmlElement): void {
+    for (const a of el.attributes) {
+      if (!this.consumed.has(a) && !a.name.startsWith("xmlns")) {
+        this.warning(
+          "POLICY_WARN_UNKNOWN_ATTRIBUTE",
+          `unknown attribute "${a.name}" on <${el.name}> is ignored`,
+          this.attrWhere(el, a),
+        );
+      }
+    }
+  }
+
+  /** Checks a policy's child elements: every one must be in `allowed`. Returns them. */
+  children(el: XmlElement, allowed: readonly string[]): XmlElement[] {
+    for (const child of el.children) {
+      if (!allowed.includes(child.name)) {
+        this.error(
+          "POLICY_ERR_UNKNOWN_ELEMENT",
+          `unexpected element <${child.name}> in <${el.name}> at line ${child.line} (allowed: ${allowed.length ? allowed.join(", ") : "none"})`,
+          child,
+        );
+      }
+    }
+    return el.children;
+  }
+
+  /** Checks attributes of a non-statement child element (e.g. <when condition>), warning on unknown ones. */
+  finishChild(el: XmlElement): void {
+    this.reportUnknownAttributes(el);
+  }
+
+  /** Raw text of an attribute or element with named values substituted; undefined when absent. */
+  private resolveText(raw: string, at: Where, options: { keepUnknown?: boolean } = {}): string {
+    if (!raw.includes("{{")) return raw;
+    return raw.replace(NAMED_VALUE, (whole, rawName: string) => {
+      const name = rawName.trim();
+      const value = this.env.namedValues.get(name) ?? this.namedValuesLower.get(name.toLowerCase());
+      if (value !== undefined) return value;
+      if (options.keepUnknown) return whole;
+      const message = `named value "${name}" is not defined`;
+      if (this.options.lenientNamedValues) this.warning("POLICY_WARN_UNKNOWN_NAMED_VALUE", message, at);
+      else this.error("POLICY_ERR_UNKNOWN_NAMED_VALUE", message, at);
+      return whole;
+    });
+  }
+
+  /** A text value that may be an expression. */
+  private dynText<T>(
+    raw: string,
+    at: Where,
+    convert: (value: unknown) => T,
+    checkConstant: (text: string) => T | undefined,
+    allowExpression: boolean,
+    keepUnknown = false,
+  ): Dyn<T> | undefined {
+    const text = this.resolveText(raw, at, { keepUnknown });
+    if (this.options.lenientNamedValues && !keepUnknown && NAMED_VALUE_TEST.test(text)) {
+      // The value is only known once the named value is: do not judge a placeholder as a constant.
+      return { kind: "expr", expression: deferredNamedValue(text), convert };
+    }
+    if (isExpression(text)) {
+      if (!allowExpression) {
+        this.error("POLICY_ERR_EXPRESSION_NOT_ALLOWED", "policy expressions are not allowed here", at);
+        return undefined;
+      }
+      const compiled = compileExpression(text.trim(), at);
+      this.diagnostics.push(...compiled.diagnostics);
+      if (!compiled.expression) return undefined;
+      this.noteBodyUse(compiled.expression);
+      return { kind: "expr", expression: compiled.expression, convert };
+    }
+    const value = checkConstant(text);
+    return value === undefined ? undefined : constant(value);
+  }
+
+  /** Which message a header/body statement acts on here; "auto" inside a stand-alone fragment. */
+  target(): "request" | "response" | "auto" {
+    if (this.messageTarget) return this.messageTarget;
+    if (this.section === "inbound" || this.section === "backend") return "request";
+    if (this.section === "outbound" || this.section === "on-error") return "response";
+    return "auto";
+  }
+
+  /** True when an offline check meets a value that depends on a named value it was not given. */
+  isDeferred(text: string): boolean {
+    return this.options.lenientNamedValues === true && NAMED_VALUE_TEST.test(text);
+  }
+
+  noteBodyUse(uses: { usesRequestBody: boolean; usesResponseBody: boolean }): void {
+    if (uses.usesRequestBody) this.needsRequestBody = true;
+    if (uses.usesResponseBody) this.needsResponseBody = true;
+  }
+
+  /** Marks that a statement reads/replaces the body of the message its section works on. */
+  usesSectionBody(): void {
+    if (this.section === "inbound" || this.section === "backend") this.needsRequestBody = true;
+    else if (this.section === "outbound" || this.section === "on-error") this.needsResponseBody = true;
+    else {
+      this.needsRequestBody = true;
+      this.needsResponseBody = true;
+    }
+  }
+
+  string(
+    el: XmlElement,
+    name: string,
+    opts: { required?: boolean; expression?: boolean } = {},
+  ): Dyn<string> | undefined {
+    const a = this.attr(el, name);
+    if (!a) return this.missing(el, name, opts.required);
+    return this.dynText(a.value, this.attrWhere(el, a), asString, (t) => t, opts.expression ?? true);
+  }
+
+  /** A value kept as the expression returns it (set-variable): constants stay strings. */
+  value(el: XmlElement, name: string, opts: { required?: boolean } = {}): Dyn<unknown> | undefined {
+    const a = this.attr(el, name);
+    if (!a) return this.missing(el, name, opts.required);
+    return this.dynText<unknown>(
+      a.value,
+      this.attrWhere(el, a),
+      (v) => v,
+      (t) => t,
+      true,
+    );
+  }
+
+  /** Like string() but the value must not be empty. */
+  nonEmpty(
+    el: XmlElement,
+    name: string,
+    opts: { required?: boolean; expression?: boolean } = {},
+  ): Dyn<string> | undefined {
+    const a = this.attr(el, name);
+    if (!a) return this.missing(el, name, opts.required);
+    const at = this.attrWhere(el, a);
+    return this.dynText(
+      a.value,
+      at,
+      asString,
+      (t) => {
+        if (t.trim() !== "") return t;
+        this.error("POLICY_ERR_REQUIRED", `attribute "${name}" of <${el.name}> must not be empty`, at);
+        return undefined;
+      },
+      opts.expression ?? true,
+    );
+  }
+
+  integer(
+    el: XmlElement,
+    name: string,
+    opts: { required?: boolean; min?: number; max?: number; expression?: boolean } = {},
+  ): Dyn<number> | undefined {
+    const a = this.attr(el, name);
+    if (!a) return this.missing(el, name, opts.required);
+    const at = this.attrWhere(el, a);
+    return this.dynText(
+      a.value,
+      at,
+      asInteger,
+      (t) => this.checkInteger(t, at, `attribute "${name}" of <${el.name}>`, opts),
+      opts.expression ?? true,
+    );
+  }
+
+  number(
+    el: XmlElement,
+    name: string,
+    opts: { required?: boolean; min?: number; expression?: boolean } = {},
+  ): Dyn<number> | undefined {
+    const a = this.attr(el, name);
+    if (!a) return this.missing(el, name, opts.required);
+    const at = this.attrWhere(el, a);
+    return this.dynText(
+      a.value,
+      at,
+      asNumber,
+      (t) => {
+        const n = Number(t.trim());
+        if (t.trim() !== "" && Number.isFinite(n) && (opts.min === undefined || n >= opts.min)) return n;
+        this.error(
+          "POLICY_ERR_INVALID_NUMBER",
+          `attribute "${name}" of <${el.name}> must be a number${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}, got "${t}"`,
+          at,
+        );
+        return undefined;
+      },
+      opts.expression ?? true,
+    );
+  }
+
+  checkInteger(text: string, at: Where, what: string, opts: { min?: number; max?: number }): number | undefined {
+    const trimmed = text.trim();
+    const n = /^[+-]?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+    if (!Number.isSafeInteger(n)) {
+      this.error("POLICY_ERR_INVALID_INTEGER", `${what} must be an integer, got "${text}"`, at);
+      return undefined;
+    }
+    if ((opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
+      const range = `${opts.min ?? "-∞"}..${opts.max ?? "∞"}`;
+      this.error("POLICY_ERR_OUT_OF_RANGE", `${what} must be in ${range}, got ${n}`, at);
+      return undefined;
+    }
+    return n;
+  }
+
+  boolean(
+    el: XmlElement,
+    name: string,
+    opts: { required?: boolean; expression?: boolean } = {},
+  ): Dyn<boolean> | undefined {
+    const a = this.attr(el, name);
+    if (!a) return this.missing(el, name, opts.required);
+    const at = this.attrWhere(el, a);
+    return this.dynText(
+      a.value,
+      at,
+      asBoolean,
+      (t) => {
+        const v = t.trim().toLowerCase();
+        if (v === "true") return true;
+        if (v === "false") return false;
+        this.error(
+          "POLICY_ERR_INVALID_BOOLEAN",
+          `attribute "${name}" of <${el.name}> must be "true" or "false", got "${t}"`,
+          at,
+        );
+        return undefined;
+      },
+      opts.expression ?? true,
+    );
+  }
+
+  enumeration<T extends string>(
+    el: XmlElement,
+    name: string,
+    values: readonly T[],
+    opts: { required?: boolean; expression?: boolean } = {},
+  ): Dyn<T> | undefined {
+    const a = this.attr(el, name);
+    if (!a) return this.missing(el, name, opts.required);
+    const at = this.attrWhere(el, a);
+    const lookup = (t: string): T | undefined => values.find((v) => v.toLowerCase() === t.trim().toLowerCase());
+    return this.dynText(
+      a.value,
+      at,
+      (value) => {
+        const v = lookup(asString(value));
+        if (v === undefined) throw new Error(`"${asString(value)}" is not one of ${values.join(", ")} for ${name}`);
+        return v;
+      },
+      (t) => {
+        const v = lookup(t);
+        if (v === undefined) {
+          this.error(
+            "POLICY_ERR_INVALID_ENUM",
+            `attribute "${name}" of <${el.name}> must be one of ${values.join(", ")}, got "${t}"`,
+            at,
+          );
+        }
+        return v;
+      },
+      opts.expression ?? false,
+    );
+  }
+
+  /** Element text (decoded, trimmed for constants) as a possibly dynamic string. */
+  text(
+    el: XmlElement,
+    opts: { expression?: boolean; keepUnknownNamedValues?: boolean; raw?: boolean } = {},
+  ): Dyn<string> | undefined {
+    const source = opts.raw && el.children.length > 0 ? el.inner : el.text;
+    return this.dynText(
+      source,
+      el,
+      asString,
+      (t) => (opts.raw ? t : t.trim()),
+      opts.expression ?? true,
+      opts.keepUnknownNamedValues,
+    );
+  }
+
+  /** Constant text only (no expressions), named values substituted. */
+  constantText(raw: string, at: Where, opts: { keepUnknownNamedValues?: boolean } = {}): string {
+    return this.resolveText(raw, at, { keepUnknown: opts.keepUnknownNamedValues });
+  }
+
+  private missing<T>(el: XmlElement, name: string, required: boolean | undefined): T | undefined {
+    if (required) this.error("POLICY_ERR_REQUIRED", `<${el.name}> requires attribute "${name}"`, el);
+    return undefined;
+  }
+}
