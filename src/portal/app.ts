@@ -39,6 +39,8 @@ export interface Ctx {
   session: Session;
   sessionChanged: boolean;
   form: URLSearchParams;
+  /** Response body, written by the server after the session cookie is set. */
+  body?: string;
 }
 
 export interface PortalApp {
@@ -106,7 +108,7 @@ export async function page(
   });
   ctx.res.statusCode = status;
   ctx.res.setHeader("content-type", "text/html; charset=utf-8");
-  ctx.res.end(html);
+  ctx.body = html;
 }
 
 /** A form field, trimmed and bounded so an oversized value is cut rather than passed on. */

@@ -13,7 +13,7 @@ function json(ctx: Ctx, status: number, body: unknown): void {
   ctx.res.statusCode = status;
   ctx.res.setHeader("content-type", "application/json; charset=utf-8");
   ctx.res.setHeader("cache-control", "no-store");
-  ctx.res.end(JSON.stringify(body));
+  ctx.body = JSON.stringify(body);
 }
 
 async function subscribe(app: PortalApp, ctx: Ctx): Promise<void> {

@@ -204,7 +204,7 @@ export function createPortal(options: PortalOptions): Portal {
     }
     if (ctx.sessionChanged && !res.headersSent)
       res.setHeader("set-cookie", serializeSession(keys.seal, ctx.session, secure, clock));
-    if (!res.writableEnded) res.end();
+    if (!res.writableEnded) res.end(ctx.body);
   }
 
   async function dispatch(ctx: Ctx, method: string, hadSession: boolean): Promise<void> {
@@ -310,7 +310,7 @@ export function createPortal(options: PortalOptions): Portal {
       );
     } catch {
       ctx.res.statusCode = 500;
-      ctx.res.end(`error ${ctx.requestId}`);
+      ctx.body = `error ${ctx.requestId}`;
     }
   }
 
