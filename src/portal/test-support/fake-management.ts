@@ -48,7 +48,10 @@ export async function startFakeManagement(): Promise<FakeManagement> {
   const collections = new Map<string, Map<string, Entity>>();
   const col = (path: string) => {
     let c = collections.get(path);
-    if (!c) collections.set(path, (c = new Map()));
+    if (!c) {
+      c = new Map();
+      collections.set(path, c);
+    }
     return c;
   };
   for (const g of ["administrators", "developers", "guests"])
@@ -102,7 +105,7 @@ export async function startFakeManagement(): Promise<FakeManagement> {
         .toString()
         .split(":");
       const u = [...users.values()].find((x) => x.properties.email === email);
-      if (!u || u.properties.state !== "active" || !checkPassword(rest.join(":"), u.hash))
+      if (u?.properties.state !== "active" || !checkPassword(rest.join(":"), u.hash))
         return err(401, "Unauthorized", "Invalid credentials.");
       return {
         status: 200,
@@ -204,10 +207,11 @@ export async function startFakeManagement(): Promise<FakeManagement> {
       if (method === "GET") return { status: 200, body: env(s) };
       if (method === "POST" && seg[2] === "listSecrets")
         return { status: 200, body: { primaryKey: s.properties.primaryKey, secondaryKey: s.properties.secondaryKey } };
-      if (method === "POST" && seg[2] === "regeneratePrimaryKey")
-        return (void (s.properties.primaryKey = randomBytes(16).toString("hex")), { status: 204 });
-      if (method === "POST" && seg[2] === "regenerateSecondaryKey")
-        return (void (s.properties.secondaryKey = randomBytes(16).toString("hex")), { status: 204 });
+      if (method === "POST" && (seg[2] === "regeneratePrimaryKey" || seg[2] === "regenerateSecondaryKey")) {
+        s.properties[seg[2] === "regeneratePrimaryKey" ? "primaryKey" : "secondaryKey"] =
+          randomBytes(16).toString("hex");
+        return { status: 204 };
+      }
       if (method === "PATCH") {
         if (!who.admin && props.state !== undefined && props.state !== "cancelled")
           return err(403, "Forbidden", "state");
