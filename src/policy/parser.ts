@@ -11,8 +11,11 @@ import type { XmlAttribute, XmlElement } from "./xml/reader.js";
 import { assignPaths, parseXml } from "./xml/reader.js";
 
 export interface ParserOptions {
-  /** Unknown {{named values}} become warnings instead of errors (offline checks without the service). */
-  readonly lenientNamedValues?: boolean;
+  /**
+   * Offline checks without the service's entities: unknown {{named values}}, fragments, backends and
+   * loggers become warnings instead of errors.
+   */
+  readonly lenientReferences?: boolean;
 }
 
 interface Where {
@@ -152,7 +155,12 @@ export class PolicyParser {
   fragment(id: string, at: XmlElement): ParsedStatement[] | undefined {
     const xml = this.env.fragments.get(id);
     if (xml === undefined) {
-      this.error("POLICY_ERR_UNKNOWN_FRAGMENT", `policy fragment "${id}" does not exist`, at);
+      const message = `policy fragment "${id}" does not exist`;
+      if (this.options.lenientReferences) {
+        this.warning("POLICY_WARN_UNKNOWN_FRAGMENT", message, at);
+        return [];
+      }
+      this.error("POLICY_ERR_UNKNOWN_FRAGMENT", message, at);
       return undefined;
     }
     if (this.fragmentStack.includes(id) || this.fragmentStack.length >= MAX_FRAGMENT_DEPTH) {
@@ -235,7 +243,7 @@ export class PolicyParser {
       if (value !== undefined) return value;
       if (options.keepUnknown) return whole;
       const message = `named value "${name}" is not defined`;
-      if (this.options.lenientNamedValues) this.warning("POLICY_WARN_UNKNOWN_NAMED_VALUE", message, at);
+      if (this.options.lenientReferences) this.warning("POLICY_WARN_UNKNOWN_NAMED_VALUE", message, at);
       else this.error("POLICY_ERR_UNKNOWN_NAMED_VALUE", message, at);
       return whole;
     });
@@ -251,7 +259,7 @@ export class PolicyParser {
     keepUnknown = false,
   ): Dyn<T> | undefined {
     const text = this.resolveText(raw, at, { keepUnknown });
-    if (this.options.lenientNamedValues && !keepUnknown && NAMED_VALUE_TEST.test(text)) {
+    if (this.options.lenientReferences && !keepUnknown && NAMED_VALUE_TEST.test(text)) {
       // The value is only known once the named value is: do not judge a placeholder as a constant.
       return { kind: "expr", expression: deferredNamedValue(text), convert };
     }
@@ -280,7 +288,7 @@ export class PolicyParser {
 
   /** True when an offline check meets a value that depends on a named value it was not given. */
   isDeferred(text: string): boolean {
-    return this.options.lenientNamedValues === true && NAMED_VALUE_TEST.test(text);
+    return this.options.lenientReferences === true && NAMED_VALUE_TEST.test(text);
   }
 
   noteBodyUse(uses: { usesRequestBody: boolean; usesResponseBody: boolean }): void {

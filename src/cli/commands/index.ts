@@ -1,7 +1,8 @@
 // Registry of CLI commands. Each command lives in its own file next to this one.
 import type { Command } from "./command.js";
+import { policyCommand } from "./policy.js";
 import { serveCommand } from "./serve.js";
 
-const all: Command[] = [serveCommand];
+const all: Command[] = [serveCommand, policyCommand];
 
 export const commands: ReadonlyMap<string, Command> = new Map(all.map((c) => [c.name, c]));

@@ -20,7 +20,7 @@ export const logToEventhub = definePolicy<{ logger: string; partition: Dyn<strin
       const message = p.text(el);
       if (logger?.kind === "const" && !p.env.loggerIds.has(logger.value)) {
         const text = `logger "${logger.value}" does not exist`;
-        if (p.options.lenientNamedValues) p.warning("POLICY_WARN_UNKNOWN_LOGGER", text, el);
+        if (p.options.lenientReferences) p.warning("POLICY_WARN_UNKNOWN_LOGGER", text, el);
         else p.error("POLICY_ERR_UNKNOWN_LOGGER", text, el);
       }
       if (p.failedSince(m) || logger?.kind !== "const" || !message) return undefined;

@@ -50,7 +50,7 @@ export const setBackendService = definePolicy<Config>({
     if (id) {
       if (id.kind === "const" && !p.env.backendIds.has(id.value)) {
         const message = `backend "${id.value}" does not exist`;
-        if (p.options.lenientNamedValues) p.warning("POLICY_WARN_UNKNOWN_BACKEND", message, el);
+        if (p.options.lenientReferences) p.warning("POLICY_WARN_UNKNOWN_BACKEND", message, el);
         else p.error("POLICY_ERR_UNKNOWN_BACKEND", message, el);
       }
       return p.failedSince(m) ? undefined : { kind: "backend", id };

@@ -105,7 +105,9 @@ export const validateJwt = definePolicy<Config>({
     for (const c of children.filter((c) => c.name === "openid-config")) {
       const url = p.nonEmpty(c, "url", { required: true, expression: false });
       p.finishChild(c);
-      if (url?.kind === "const") {
+      // An offline check may meet a URL built from a named value it was not given.
+      if (url?.kind === "expr") openIdUrls.push(url.expression.source);
+      else if (url?.kind === "const") {
         if (/^https?:\/\/[^/]/i.test(url.value.trim())) openIdUrls.push(url.value.trim());
         else
           p.error("POLICY_ERR_INVALID_URL", `openid-config url must be an absolute http(s) URL, got "${url.value}"`, c);
