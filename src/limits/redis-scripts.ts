@@ -1,0 +1,154 @@
+// Lua versions of algorithms.ts, run atomically in Redis. The caller passes its Clock's time, so a
+// cluster of gateways and the memory store agree on window boundaries (and tests can drive time);
+// gateway clocks are expected to be NTP-synchronised, as APIM's own units are.
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+
+export interface LuaScript {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(source: string): LuaScript {
+  return { source, sha: createHash("sha1").update(source).digest("hex") };
+}
+
+/** Sliding-window advance shared by the rate and sync scripts (see advanceWindow). */
+const ADVANCE = `
+local now = tonumber(ARGV[1])
+local w = tonumber(ARGV[2])
+local s = redis.call('HMGET', KEYS[1], 'ws', 'p', 'c')
+local start = now - (now % w)
+local ws = tonumber(s[1]) or start
+local p = tonumber(s[2]) or 0
+local c = tonumber(s[3]) or 0
+if start ~= ws then
+  if start == ws + w then p = c else p = 0 end
+  c = 0
+  ws = start
+end
+`;
+
+/** KEYS[1] hash; ARGV now, windowMs, limit, increment → {allowed, count, remaining, retryAfterMs}. */
+export const RATE_SCRIPT = script(`${ADVANCE}
+local limit = tonumber(ARGV[3])
+local inc = tonumber(ARGV[4])
+local wp = 0
+if p ~= 0 then wp = math.ceil(p * (w - (now - ws)) / w) end
+local est = wp + c
+local allowed = 0
+local count = est
+local retry = 0
+if est + inc <= limit then
+  c = c + inc
+  allowed = 1
+  count = est + inc
+else
+  local elapsed = now - ws
+  local before = limit - inc
+  if before < 0 then
+    retry = w
+  elseif c <= before then
+    retry = math.max(1, (w - math.floor(((before - c) * w) / p)) - elapsed)
+  else
+    retry = math.max(1, w - elapsed + (w - math.floor((before * w) / c)))
+  end
+end
+redis.call('HSET', KEYS[1], 'ws', ws, 'p', p, 'c', c)
+redis.call('PEXPIRE', KEYS[1], math.max(1, ws + 2 * w - now))
+return {allowed, count, math.max(0, limit - count), retry}
+`);
+
+/** KEYS[1] hash; ARGV now, windowMs, pendingWindowStart, pendingPrevious, pendingCurrent → {ws, p, c}. */
+export const SYNC_SCRIPT = script(`${ADVANCE}
+local pws = tonumber(ARGV[3])
+local pp = tonumber(ARGV[4])
+local pc = tonumber(ARGV[5])
+if pws == ws then
+  c = c + pc
+  p = p + pp
+elseif pws == ws - w then
+  p = p + pc
+end
+redis.call('HSET', KEYS[1], 'ws', ws, 'p', p, 'c', c)
+redis.call('PEXPIRE', KEYS[1], math.max(1, ws + 2 * w - now))
+return {ws, p, c}
+`);
+
+/**
+ * KEYS[1] hash; ARGV now, periodMs, firstPeriodStartMs, callsLimit (-1: none), kilobytesLimit (-1: none),
+ * addCalls, addKilobytes → {allowed, count, remaining, retryAfterMs}.
+ */
+export const QUOTA_SCRIPT = script(`
+local now = tonumber(ARGV[1])
+local pms = tonumber(ARGV[2])
+local first = tonumber(ARGV[3])
+local cl = tonumber(ARGV[4])
+local kl = tonumber(ARGV[5])
+local ac = tonumber(ARGV[6])
+local ak = tonumber(ARGV[7])
+local period = math.floor((now - first) / pms)
+local periodEnd = first + (period + 1) * pms
+local s = redis.call('HMGET', KEYS[1], 'pi', 'c', 'k')
+local calls = tonumber(s[2]) or 0
+local kb = tonumber(s[3]) or 0
+if tonumber(s[1]) ~= period then
+  calls = 0
+  kb = 0
+end
+local callsOk = cl < 0 or calls + ac <= cl
+local kbOk = kl < 0 or (ak > 0 and kb + ak <= kl) or (ak == 0 and kb < kl)
+local allowed = callsOk and kbOk
+if allowed or ac == 0 then
+  calls = calls + ac
+  kb = kb + ak
+end
+redis.call('HSET', KEYS[1], 'pi', period, 'c', calls, 'k', kb)
+redis.call('PEXPIRE', KEYS[1], math.max(1, periodEnd - now))
+local count = kb
+local max = kl
+if cl >= 0 then
+  count = calls
+  max = cl
+end
+local remaining = 0
+if cl >= 0 or kl >= 0 then remaining = math.max(0, max - count) end
+local retry = 0
+if not allowed then retry = periodEnd - now end
+if allowed then allowed = 1 else allowed = 0 end
+return {allowed, count, remaining, retry}
+`);
+
+/** KEYS[1] counter; ARGV max, leaseMs → 1 acquired / 0 full. The lease frees slots of a crashed unit. */
+export const ACQUIRE_SCRIPT = script(`
+local held = tonumber(redis.call('GET', KEYS[1]) or '0')
+if held >= tonumber(ARGV[1]) then return 0 end
+redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`);
+
+/** KEYS[1] counter → slots still held. */
+export const RELEASE_SCRIPT = script(`
+local held = tonumber(redis.call('GET', KEYS[1]) or '0')
+if held <= 1 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+return redis.call('DECR', KEYS[1])
+`);
+
+/** EVALSHA, falling back to EVAL (which also loads the script) when Redis does not know the hash. */
+export async function runScript(
+  client: Redis,
+  lua: LuaScript,
+  keys: readonly string[],
+  args: ReadonlyArray<string | number>,
+): Promise<unknown> {
+  try {
+    return await client.evalsha(lua.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+    return await client.eval(lua.source, keys.length, ...keys, ...args);
+  }
+}
