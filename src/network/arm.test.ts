@@ -222,12 +222,15 @@ describe("ARM templates", () => {
       vnet.properties.subnets.map((s) => s.properties.addressPrefix),
       ["10.0.0.0/24", "10.0.1.0/24"],
     );
-    assert.equal((loaded.resources[1]?.body as { properties: { x: string } }).properties.x, "10.0.0.0/16");
+    assert.equal((loaded.resources[1]?.body as { properties: { x: string } } | undefined)?.properties.x, "10.0.0.0/16");
     assert.deepEqual(codes(loaded.diagnostics), ["UnresolvableExpression resources[3].properties.key"]);
   });
   test("a parameters file overrides defaults", () => {
     const loaded = loadTemplate(template, { parameters: { parameters: { count: { value: 3 } } } });
-    assert.equal((loaded.resources[0]?.body as { properties: { subnets: unknown[] } }).properties.subnets.length, 3);
+    assert.equal(
+      (loaded.resources[0]?.body as { properties: { subnets: unknown[] } } | undefined)?.properties.subnets.length,
+      3,
+    );
   });
   test("not a template, never a throw", () => {
     for (const bad of [null, 42, "x", { resources: "no" }, { resources: [null, 7, { type: "[concat(" }] }]) {

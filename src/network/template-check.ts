@@ -65,11 +65,14 @@ export function topologyFromTemplate(loaded: LoadedTemplate, scope: ArmScope): T
       const vnet = topology.virtualNetworks.find((v) => v.id.toLowerCase() === parent);
       const p = (r.body.properties ?? {}) as { remoteVirtualNetwork?: { id?: string } };
       if (vnet && p.remoteVirtualNetwork?.id)
-        (vnet.virtualNetworkPeerings ??= []).push({
-          name: r.name,
-          remoteVirtualNetworkId: p.remoteVirtualNetwork.id,
-          peeringState: "Connected",
-        });
+        vnet.virtualNetworkPeerings = [
+          ...(vnet.virtualNetworkPeerings ?? []),
+          {
+            name: r.name,
+            remoteVirtualNetworkId: p.remoteVirtualNetwork.id,
+            peeringState: "Connected",
+          },
+        ];
     }
   }
   return topology;
