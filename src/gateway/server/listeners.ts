@@ -65,10 +65,14 @@ function onClientError(err: Error & { code?: string }, socket: Duplex): void {
 
 async function closeGracefully(server: Server, drainTimeoutMs: number): Promise<void> {
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
-    timer.unref();
+    const deadline = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
+    deadline.unref();
+    // Keep-alive connections become idle when their in-flight request ends: close them as they do.
+    const sweep = setInterval(() => server.closeIdleConnections(), 25);
+    sweep.unref();
     server.close(() => {
-      clearTimeout(timer);
+      clearTimeout(deadline);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections();
