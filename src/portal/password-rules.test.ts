@@ -9,7 +9,7 @@ test("password rules", () => {
     ["alllowercaseletters", undefined, 1],
     ["ALLUPPER123", undefined, 1],
     ["ALLUPPER123!x", undefined, 0],
-    ["Password123", undefined, 0],
+    ["Password123", undefined, 1],
     ["password123", undefined, 2],
     ["Ada-Lovelace-99", "ada@example.com", 1],
     ["x".repeat(129), undefined, 3],
