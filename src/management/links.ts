@@ -45,8 +45,9 @@ export function createLinkHandlers(spec: LinkSpec, kindOf: (c: string) => Resour
       return { status: 200, body: await envelope(ctx, spec.target, target), headers: etagHeaders(link) };
     },
     async head(ctx) {
+      // Azure answers link existence checks with 204.
       const { link } = await read(ctx);
-      return { status: 200, headers: etagHeaders(link) };
+      return { status: 204, headers: etagHeaders(link) };
     },
     async put(ctx) {
       const name = ctx.params[nameParam] as string;
