@@ -51,7 +51,7 @@ export function xmlToJson(text: string, options: { alwaysArray: boolean; direct:
     ignoreDeclaration: true,
     parseTagValue: !options.direct,
     parseAttributeValue: !options.direct,
-    isArray: options.alwaysArray ? (_name, _path, _leaf, isAttribute) => !isAttribute : undefined,
+    isArray: (_name, _path, _leaf, isAttribute) => options.alwaysArray && !isAttribute,
   });
   return JSON.stringify(parser.parse(text));
 }
