@@ -2,6 +2,7 @@
 // first locks the single store_state row, so writers serialise and revision order equals commit order:
 // a reader of the change feed can never see revision n+1 before n. Commits NOTIFY the revision; a
 // listening connection wakes the watch hub, which reads the feed from its last delivered revision.
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { StoredEntity } from "../../model/resources.js";
 import type { ChangeEvent, ConfigStore, ListOptions, ListResult, Snapshot, WriteOp } from "../contract.js";
@@ -58,7 +59,26 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const s = `"${schema}"`;
   const channel = `moat_store_${schema}`;
   const sql = {
-    lock: `SELECT revision FROM ${s}.store_state WHERE id = 1 FOR UPDATE`,
+    // Simple-protocol batches (no parameters): one round trip each. In READ COMMITTED every statement
+    // takes a fresh snapshot, so reads after the lock see everything committed before it.
+    begin: `BEGIN; SELECT revision FROM ${s}.store_state WHERE id = 1 FOR UPDATE`,
+    commit: (revision: number) =>
+      `UPDATE ${s}.store_state SET revision = ${revision} WHERE id = 1; SELECT pg_notify('${channel}', '${revision}'); COMMIT`,
+    // The common case, a put without preconditions, as one autocommit statement: the UPDATE takes the
+    // revision row lock first, so it serialises with every other write exactly like the long path.
+    fastPut: `WITH bumped AS (
+        UPDATE ${s}.store_state SET revision = revision + 1 WHERE id = 1 RETURNING revision
+      ), written AS (
+        INSERT INTO ${s}.entities (kind, id, parent_id, name, properties, etag, revision)
+        SELECT $1, $2, $3, $4, $5, '"' || to_hex(revision) || '-' || $6::text || '"', revision FROM bumped
+        ON CONFLICT (kind, id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name,
+          properties = excluded.properties, etag = excluded.etag, revision = excluded.revision
+        RETURNING etag, revision
+      ), logged AS (
+        INSERT INTO ${s}.changes (revision, op, kind, id, parent_id, name, properties, etag)
+        SELECT revision, 'put', $1, $2, $3, $4, $5, etag FROM written
+      )
+      SELECT etag, revision, pg_notify($7, revision::text) FROM written`,
     etag: `SELECT etag FROM ${s}.entities WHERE kind = $1 AND id = $2`,
     put: `WITH written AS (
         INSERT INTO ${s}.entities (kind, id, parent_id, name, properties, etag, revision)
@@ -72,8 +92,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       RETURNING kind, id, parent_id, name`,
     deleteChange: `INSERT INTO ${s}.changes (revision, op, kind, id, parent_id, name)
       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
-    commitRevision: `WITH bumped AS (UPDATE ${s}.store_state SET revision = $1 WHERE id = 1 RETURNING revision)
-      SELECT pg_notify($2, revision::text) FROM bumped`,
     revision: `SELECT revision FROM ${s}.store_state WHERE id = 1`,
     get: `SELECT * FROM ${s}.entities WHERE kind = $1 AND id = $2`,
     list: `SELECT *, count(*) OVER () AS total FROM ${s}.entities WHERE kind = $1 AND ($2::text IS NULL OR parent_id = $2)
@@ -162,10 +180,25 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     const prepared = prepareOps(ops);
     await ready();
     const result = await withClient(async (client) => {
-      await client.query("BEGIN");
+      const only = prepared[0];
+      if (prepared.length === 1 && only?.op === "put" && only.options === undefined) {
+        const { rows } = await client.query<{ etag: string; revision: string }>(sql.fastPut, [
+          only.kind,
+          only.id,
+          only.parentId,
+          only.name,
+          only.text,
+          randomBytes(6).toString("hex"),
+          channel,
+        ]);
+        const row = rows[0];
+        if (!row) throw new StoreError("STORE_ERR_UNAVAILABLE", "PostgreSQL store: store_state row is missing");
+        const entity = entityFromRow({ ...only, parent_id: only.parentId, properties: only.text, ...row });
+        return { written: [entity], deleted: [false] };
+      }
       try {
-        const locked = await client.query<{ revision: string }>(sql.lock);
-        const start = Number(locked.rows[0]?.revision ?? 0);
+        const begun = (await client.query(sql.begin)) as unknown as pg.QueryResult<{ revision: string }>[];
+        const start = Number(begun[1]?.rows[0]?.revision ?? 0);
         let revision = start;
         const written: StoredEntity[] = [];
         const deleted: boolean[] = [];
@@ -174,8 +207,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           revision = outcome.revision;
           deleted.push(outcome.deleted);
         }
-        if (revision !== start) await client.query(sql.commitRevision, [revision, channel]);
-        await client.query("COMMIT");
+        await client.query(revision !== start ? sql.commit(revision) : "COMMIT");
         return { written, deleted };
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);

@@ -1,0 +1,89 @@
+// Configuration store throughput: puts/second for 10,000 entities on SQLite and PostgreSQL.
+// Usage: node --import tsx bench/store.ts [count]   (MOAT_BENCH_POSTGRES_URL overrides the database)
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { type ConfigStore, createPostgresStore, createSqliteStore } from "../src/store/index.js";
+
+const count = Number(process.argv[2] ?? 10_000);
+const postgresUrl = process.env.MOAT_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+const properties = (i: number) => ({
+  displayName: `Operation ${i}`,
+  method: "GET",
+  urlTemplate: `/items/${i}/{id}`,
+  templateParameters: [{ name: "id", type: "string", required: true }],
+  description: "x".repeat(200),
+});
+
+async function timed(label: string, operations: number, work: () => Promise<void>): Promise<void> {
+  const started = performance.now();
+  await work();
+  const ms = performance.now() - started;
+  console.log(
+    `  ${label.padEnd(44)} ${String(Math.round((operations / ms) * 1000)).padStart(8)} /s  (${ms.toFixed(0)} ms)`,
+  );
+}
+
+async function run(name: string, store: ConfigStore): Promise<void> {
+  console.log(`${name}: ${count} entities`);
+  const apis = 100;
+  const perApi = count / apis;
+  await timed("put, sequential (one transaction each)", count, async () => {
+    for (let i = 0; i < count; i++) {
+      await store.put("operation", `apis/a${i % apis}/operations/o${Math.floor(i / apis)}`, properties(i));
+    }
+  });
+  await timed("put, 16 concurrent callers", count, async () => {
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < count; i = next++) {
+        await store.put("operation", `apis/b${i % apis}/operations/o${Math.floor(i / apis)}`, properties(i));
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+  });
+  await timed(`put, transactions of ${perApi}`, count, async () => {
+    for (let a = 0; a < apis; a++) {
+      await store.transaction(
+        Array.from({ length: perApi }, (_, o) => ({
+          op: "put" as const,
+          kind: "operation" as const,
+          id: `apis/c${a}/operations/o${o}`,
+          properties: properties(a * perApi + o),
+        })),
+      );
+    }
+  });
+  await timed("get, sequential", count, async () => {
+    for (let i = 0; i < count; i++)
+      await store.get("operation", `apis/a${i % apis}/operations/o${Math.floor(i / apis)}`);
+  });
+  let entities = 0;
+  await timed("snapshot (entities/s)", count * 3, async () => {
+    entities = (await store.snapshot()).entities.length;
+  });
+  console.log(`  snapshot holds ${entities} entities; revision ${await store.revision()}`);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "moat-bench-store-"));
+try {
+  const sqlite = await createSqliteStore({ path: join(dir, "moat.db") });
+  await run("sqlite (WAL, synchronous=FULL)", sqlite);
+  await sqlite.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const schema = `moat_bench_${process.pid}`;
+const postgres = await createPostgresStore({ connectionString: postgresUrl, schema });
+try {
+  await run("postgres", postgres);
+} finally {
+  await postgres.close();
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await admin.end();
+}
