@@ -15,6 +15,12 @@ import { ipFilter } from "./policies/ip-filter.js";
 import { jsonToXmlPolicy, xmlToJsonPolicy } from "./policies/json-xml.js";
 import { jsonp } from "./policies/jsonp.js";
 import { limitConcurrency } from "./policies/limit-concurrency.js";
+import {
+  azureOpenAiEmitTokenMetric,
+  azureOpenAiTokenLimit,
+  llmEmitTokenMetric,
+  llmTokenLimit,
+} from "./policies/llm-tokens.js";
 import { logToEventhub } from "./policies/log-to-eventhub.js";
 import { authenticationManagedIdentity } from "./policies/managed-identity.js";
 import { mockResponse } from "./policies/mock-response.js";
@@ -89,6 +95,10 @@ const all: PolicyDefinition<any>[] = [
   validateParameters,
   validateStatusCode,
   wait,
+  llmTokenLimit,
+  azureOpenAiTokenLimit,
+  llmEmitTokenMetric,
+  azureOpenAiEmitTokenMetric,
   ...unsupportedPolicies,
 ];
 

@@ -42,13 +42,11 @@ export function cacheKeyOf(ctx: PolicyContext): string | undefined {
   return states.get(ctx)?.cacheKey;
 }
 
-/** Applies deferred headers and starts completion work (not awaited: the answer is not held back). */
+/** Starts completion work (not awaited: the answer is not held back), then applies deferred headers. */
 export function completeRequest(ctx: PolicyContext, onFailure: (error: unknown) => void): void {
   const s = states.get(ctx);
   if (!s) return;
-  if (s.responseHeaders && ctx.response) {
-    for (const [name, value] of s.responseHeaders) ctx.response.headers.set(name, [value]);
-  }
+  // Completions run first: what they learn from the response (token usage) may become headers.
   if (s.completions) {
     for (const fn of s.completions) {
       try {
@@ -58,6 +56,9 @@ export function completeRequest(ctx: PolicyContext, onFailure: (error: unknown) 
         onFailure(error);
       }
     }
+  }
+  if (s.responseHeaders && ctx.response) {
+    for (const [name, value] of s.responseHeaders) ctx.response.headers.set(name, [value]);
   }
   states.delete(ctx);
 }

@@ -7,10 +7,6 @@ import { ALL_SECTIONS } from "./common.js";
 const REASONS: Record<string, string> = {
   "get-authorization-context":
     "needs the Azure API Management credential manager, which is not available on a self-hosted gateway",
-  "azure-openai-token-limit": "needs the Azure OpenAI token accounting of the managed gateway",
-  "llm-token-limit": "needs the LLM token accounting of the managed gateway",
-  "azure-openai-emit-token-metric": "needs the Azure OpenAI token accounting of the managed gateway",
-  "llm-emit-token-metric": "needs the LLM token accounting of the managed gateway",
   "azure-openai-semantic-cache-lookup": "needs Azure OpenAI embeddings and Azure Cache for Redis Enterprise",
   "azure-openai-semantic-cache-store": "needs Azure OpenAI embeddings and Azure Cache for Redis Enterprise",
   "llm-semantic-cache-lookup": "needs an embeddings backend and Azure Cache for Redis Enterprise",
