@@ -6,12 +6,12 @@ import type { ResourceKind, StoredEntity } from "../model/resources.js";
 export interface WriteOptions {
   /** ETag the current entity must have ("*" = must exist). Mismatch → StoreError STORE_ERR_PRECONDITION. */
   ifMatch?: string;
-  /** "*" = the entity must not exist yet. */
+  /** "*" = the entity must not exist yet (or an ETag it must not have). Violation → STORE_ERR_PRECONDITION. */
   ifNoneMatch?: string;
 }
 
 export interface ListOptions {
-  /** Only children of this entity (e.g. "apis/echo" for operations). "" = top level. */
+  /** Only children of this entity (e.g. "apis/echo" for operations). "" = top level; absent = any parent. */
   parentId?: string;
   top?: number;
   skip?: number;
@@ -50,6 +50,7 @@ export interface ConfigStore {
   /** Current (highest committed) revision. */
   revision(): Promise<number>;
   get<P = Record<string, unknown>>(kind: ResourceKind, id: string): Promise<StoredEntity<P> | undefined>;
+  /** Entities of one kind ordered by id (bytewise); bad top/skip → STORE_ERR_INVALID. */
   list<P = Record<string, unknown>>(kind: ResourceKind, options?: ListOptions): Promise<ListResult<P>>;
   /** Create or replace. Returns the stored entity with its new etag and revision. */
   put<P extends object>(
@@ -58,9 +59,12 @@ export interface ConfigStore {
     properties: P,
     options?: WriteOptions,
   ): Promise<StoredEntity<P>>;
-  /** Delete the entity and every descendant (ids starting with `${id}/`). Returns false when absent. */
+  /**
+   * Delete the entity and every descendant (ids starting with `${id}/`), one change event (and revision)
+   * per removed entity, descendants first. Returns false when absent.
+   */
   delete(kind: ResourceKind, id: string, options?: WriteOptions): Promise<boolean>;
-  /** Apply several writes atomically under one new revision each, in order. */
+  /** Apply several writes atomically under one new revision each, in order. Returns the entities put. */
   transaction(ops: readonly WriteOp[]): Promise<StoredEntity[]>;
   /** Every change with revision > sinceRevision, oldest first. */
   changes(sinceRevision: number): Promise<ChangeEvent[]>;
