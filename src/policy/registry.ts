@@ -42,6 +42,7 @@ import { setStatus } from "./policies/set-status.js";
 import { setVariable } from "./policies/set-variable.js";
 import { trace } from "./policies/trace.js";
 import { unsupportedPolicies } from "./policies/unsupported.js";
+import { validateAzureAdToken } from "./policies/validate-azure-ad-token.js";
 import { validateContent } from "./policies/validate-content.js";
 import { validateJwt } from "./policies/validate-jwt.js";
 import { validateHeaders, validateParameters, validateStatusCode } from "./policies/validate-messages.js";
@@ -99,6 +100,7 @@ const all: PolicyDefinition<any>[] = [
   azureOpenAiTokenLimit,
   llmEmitTokenMetric,
   azureOpenAiEmitTokenMetric,
+  validateAzureAdToken,
   ...unsupportedPolicies,
 ];
 

@@ -121,3 +121,40 @@ describe("validate-jwt with OpenID Connect metadata", () => {
     assert.equal(ctx.response?.statusCode, 200);
   });
 });
+
+describe("validate-azure-ad-token", () => {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const tenant = "11111111-2222-3333-4444-555555555555";
+  test("uses the tenant's Entra ID metadata, issuers and allowed client applications", async () => {
+    const services = createFakeServices();
+    services.httpHandler = (req) => {
+      const body = req.url.includes(".well-known")
+        ? {
+            issuer: `https://login.microsoftonline.com/${tenant}/v2.0`,
+            jwks_uri: "https://login.microsoftonline.com/keys",
+          }
+        : { keys: [{ ...(publicKey.export({ format: "jwk" }) as JWK), kid: "e1" }] };
+      return { statusCode: 200, statusReason: "OK", headers: [], body: Buffer.from(JSON.stringify(body)) };
+    };
+    const pipeline = compileOrThrow({
+      api: documentWith(
+        "inbound",
+        `<validate-azure-ad-token tenant-id="${tenant}"><client-application-ids><application-id>app-1</application-id></client-application-ids><audiences><audience>api://moat</audience></audiences></validate-azure-ad-token>`,
+      ),
+    });
+    const token = (appid: string) =>
+      new SignJWT({ aud: "api://moat", iss: `https://login.microsoftonline.com/${tenant}/v2.0`, appid })
+        .setProtectedHeader({ alg: "RS256", kid: "e1" })
+        .setExpirationTime(NOW_S + 600)
+        .sign(privateKey);
+    const ok = await runWith(pipeline, services, { headers: { authorization: `Bearer ${await token("app-1")}` } });
+    assert.equal(ok.response?.statusCode, 200);
+    assert.equal(
+      services.httpCalls[0]?.url,
+      `https://login.microsoftonline.com/${tenant}/v2.0/.well-known/openid-configuration`,
+    );
+    const other = await runWith(pipeline, services, { headers: { authorization: `Bearer ${await token("app-2")}` } });
+    assert.equal(other.lastError?.reason, "TokenClientApplicationNotAllowed");
+    assert.equal(other.lastError?.source, "validate-azure-ad-token");
+  });
+});

@@ -8,7 +8,7 @@ import type { Dyn } from "../dynamic.js";
 import { getter } from "../dynamic.js";
 import { PolicyResponseError } from "../errors.js";
 import type { PolicyParser } from "../parser.js";
-import type { PolicyContext } from "../types.js";
+import type { Outcome, PolicyContext } from "../types.js";
 import { CONTINUE } from "../types.js";
 import type { XmlElement } from "../xml/reader.js";
 import type { InlineKey, KeyCandidate } from "./jwt-keys.js";
@@ -21,7 +21,7 @@ interface ClaimRule {
   values: string[];
 }
 
-interface Config {
+export interface JwtConfig {
   source: { kind: "header"; name: string } | { kind: "query"; name: string } | { kind: "value"; value: Dyn<string> };
   status: number;
   message: string | undefined;
@@ -35,9 +35,11 @@ interface Config {
   audiences: string[];
   issuers: string[];
   claims: ClaimRule[];
+  /** validate-azure-ad-token: the token's appid/azp must be one of these (when any are given). */
+  clientApplicationIds: string[];
 }
 
-function texts(el: XmlElement | undefined, item: string, p: PolicyParser): string[] {
+export function texts(el: XmlElement | undefined, item: string, p: PolicyParser): string[] {
   if (!el) return [];
   const out: string[] = [];
   for (const child of p.children(el, [item])) {
@@ -77,7 +79,7 @@ function parseKeys(el: XmlElement | undefined, p: PolicyParser): InlineKey[] {
   return keys;
 }
 
-export const validateJwt = definePolicy<Config>({
+export const validateJwt = definePolicy<JwtConfig>({
   name: "validate-jwt",
   sections: ["inbound"],
   parse(el, p) {
@@ -122,26 +124,7 @@ export const validateJwt = definePolicy<Config>({
         decryption,
       );
     }
-    const claims: ClaimRule[] = [];
-    const claimsEl = find("required-claims");
-    if (claimsEl) {
-      for (const c of p.children(claimsEl, ["claim"])) {
-        if (c.name !== "claim") continue;
-        const name = p.nonEmpty(c, "name", { required: true, expression: false });
-        const match = p.enumeration(c, "match", ["all", "any"] as const);
-        const sep = p.string(c, "separator", { expression: false });
-        const values = texts(c, "value", p);
-        p.finishChild(c);
-        if (name?.kind === "const") {
-          claims.push({
-            name: name.value,
-            all: match?.kind !== "const" || match.value === "all",
-            separator: sep?.kind === "const" ? sep.value : undefined,
-            values,
-          });
-        }
-      }
-    }
+    const claims = parseClaims(find("required-claims"), p);
     const audiences = texts(find("audiences"), "audience", p);
     const issuers = texts(find("issuers"), "issuer", p);
     for (const c of children)
@@ -182,84 +165,116 @@ export const validateJwt = definePolicy<Config>({
       audiences,
       issuers,
       claims,
+      clientApplicationIds: [],
     };
   },
   compile(c) {
-    const openId = c.openIdUrls.length ? createOpenIdCache(c.openIdUrls) : undefined;
-    const fail = (reason: string, fallback: string) =>
-      new PolicyResponseError("validate-jwt", reason, c.message ?? fallback, c.status);
-    const tokenValue = c.source.kind === "value" ? getter(c.source.value) : undefined;
-
-    const readToken = (ctx: PolicyContext): string | undefined => {
-      let raw: string | undefined;
-      if (c.source.kind === "header") raw = ctx.request.headers.get(c.source.name)?.[0];
-      else if (c.source.kind === "query") raw = ctx.request.url.query.get(c.source.name)?.[0];
-      else raw = tokenValue?.(ctx);
-      if (raw === undefined) return undefined;
-      raw = raw.trim();
-      if (c.requireScheme) {
-        const prefix = `${c.requireScheme} `;
-        if (raw.slice(0, prefix.length).toLowerCase() !== prefix.toLowerCase())
-          throw fail("TokenSchemeNotAllowed", `Authorization scheme ${c.requireScheme} is required.`);
-        return raw.slice(prefix.length).trim() || undefined;
-      }
-      const space = raw.indexOf(" ");
-      return (space > 0 ? raw.slice(space + 1).trim() : raw) || undefined;
-    };
-
-    const verify = async (ctx: PolicyContext, token: string): Promise<JWTPayload> => {
-      let header: ReturnType<typeof decodeProtectedHeader>;
-      try {
-        header = decodeProtectedHeader(token);
-      } catch {
-        throw fail("JwtInvalid", "JWT is malformed.");
-      }
-      const alg = header.alg ?? "none";
-      if (alg === "none") throw fail("TokenSignatureInvalid", "JWT is not signed.");
-      const inline = c.keys.map((k) => inlineToCandidate(k, ctx)).filter((k): k is KeyCandidate => k !== undefined);
-      const options = {
-        audience: c.audiences.length ? c.audiences : undefined,
-        issuer: c.issuers.length ? c.issuers : undefined,
-        clockTolerance: c.clockSkewS,
-        currentDate: new Date(ctx.services.clock.now()),
-        requiredClaims: c.requireExp ? ["exp"] : [],
-      };
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const remote = openId ? await openId.keys(ctx, attempt === 1) : { keys: [], issuers: [] };
-        const candidates = candidatesFor([...inline, ...remote.keys], alg, header.kid);
-        let lastError: unknown;
-        for (const candidate of candidates) {
-          try {
-            const key =
-              candidate.jwk.kty === "oct"
-                ? Buffer.from(candidate.jwk.k ?? "", "base64url")
-                : await keyFor(candidate, alg);
-            return (await jwtVerify(token, key, options)).payload;
-          } catch (error) {
-            if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
-              lastError = error;
-              continue;
-            }
-            throw mapJoseError(error, fail);
-          }
-        }
-        if (lastError) throw fail("TokenSignatureInvalid", "JWT signature is invalid.");
-        // No key for this kid: refetch the OpenID keys once (rate limited by the cache).
-        if (!openId) break;
-      }
-      throw fail("TokenSignatureKeyNotFound", "JWT signature key was not found.");
-    };
-
-    return async (ctx) => {
-      const token = readToken(ctx);
-      if (!token) throw fail("TokenNotPresent", "JWT not present.");
-      const payload = await verify(ctx, token);
-      checkClaims(payload, c.claims, fail);
-      if (c.outputVariable) ctx.variables.set(c.outputVariable, jwtView(token, payload));
-      return CONTINUE;
-    };
+    return compileJwtValidation(c, "validate-jwt");
   },
 });
+
+export function parseClaims(claimsEl: XmlElement | undefined, p: PolicyParser): ClaimRule[] {
+  const claims: ClaimRule[] = [];
+  if (!claimsEl) return claims;
+  for (const c of p.children(claimsEl, ["claim"])) {
+    if (c.name !== "claim") continue;
+    const name = p.nonEmpty(c, "name", { required: true, expression: false });
+    const match = p.enumeration(c, "match", ["all", "any"] as const);
+    const sep = p.string(c, "separator", { expression: false });
+    const values = texts(c, "value", p);
+    p.finishChild(c);
+    if (name?.kind === "const") {
+      claims.push({
+        name: name.value,
+        all: match?.kind !== "const" || match.value === "all",
+        separator: sep?.kind === "const" ? sep.value : undefined,
+        values,
+      });
+    }
+  }
+  return claims;
+}
+
+/** The per-request validation shared by validate-jwt and validate-azure-ad-token. */
+export function compileJwtValidation(c: JwtConfig, source: string) {
+  const openId = c.openIdUrls.length ? createOpenIdCache(c.openIdUrls) : undefined;
+  const fail = (reason: string, fallback: string) =>
+    new PolicyResponseError(source, reason, c.message ?? fallback, c.status);
+  const clients = new Set(c.clientApplicationIds);
+  const tokenValue = c.source.kind === "value" ? getter(c.source.value) : undefined;
+
+  const readToken = (ctx: PolicyContext): string | undefined => {
+    let raw: string | undefined;
+    if (c.source.kind === "header") raw = ctx.request.headers.get(c.source.name)?.[0];
+    else if (c.source.kind === "query") raw = ctx.request.url.query.get(c.source.name)?.[0];
+    else raw = tokenValue?.(ctx);
+    if (raw === undefined) return undefined;
+    raw = raw.trim();
+    if (c.requireScheme) {
+      const prefix = `${c.requireScheme} `;
+      if (raw.slice(0, prefix.length).toLowerCase() !== prefix.toLowerCase())
+        throw fail("TokenSchemeNotAllowed", `Authorization scheme ${c.requireScheme} is required.`);
+      return raw.slice(prefix.length).trim() || undefined;
+    }
+    const space = raw.indexOf(" ");
+    return (space > 0 ? raw.slice(space + 1).trim() : raw) || undefined;
+  };
+
+  const verify = async (ctx: PolicyContext, token: string): Promise<JWTPayload> => {
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw fail("JwtInvalid", "JWT is malformed.");
+    }
+    const alg = header.alg ?? "none";
+    if (alg === "none") throw fail("TokenSignatureInvalid", "JWT is not signed.");
+    const inline = c.keys.map((k) => inlineToCandidate(k, ctx)).filter((k): k is KeyCandidate => k !== undefined);
+    const options = {
+      audience: c.audiences.length ? c.audiences : undefined,
+      issuer: c.issuers.length ? c.issuers : undefined,
+      clockTolerance: c.clockSkewS,
+      currentDate: new Date(ctx.services.clock.now()),
+      requiredClaims: c.requireExp ? ["exp"] : [],
+    };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const remote = openId ? await openId.keys(ctx, attempt === 1) : { keys: [], issuers: [] };
+      const candidates = candidatesFor([...inline, ...remote.keys], alg, header.kid);
+      let lastError: unknown;
+      for (const candidate of candidates) {
+        try {
+          const key =
+            candidate.jwk.kty === "oct"
+              ? Buffer.from(candidate.jwk.k ?? "", "base64url")
+              : await keyFor(candidate, alg);
+          return (await jwtVerify(token, key, options)).payload;
+        } catch (error) {
+          if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
+            lastError = error;
+            continue;
+          }
+          throw mapJoseError(error, fail);
+        }
+      }
+      if (lastError) throw fail("TokenSignatureInvalid", "JWT signature is invalid.");
+      // No key for this kid: refetch the OpenID keys once (rate limited by the cache).
+      if (!openId) break;
+    }
+    throw fail("TokenSignatureKeyNotFound", "JWT signature key was not found.");
+  };
+
+  return async (ctx: PolicyContext): Promise<Outcome> => {
+    const token = readToken(ctx);
+    if (!token) throw fail("TokenNotPresent", "JWT not present.");
+    const payload = await verify(ctx, token);
+    checkClaims(payload, c.claims, fail);
+    if (clients.size > 0 && !clients.has(String(payload.appid ?? payload.azp ?? ""))) {
+      throw fail("TokenClientApplicationNotAllowed", "JWT client application is not allowed.");
+    }
+    if (c.outputVariable) ctx.variables.set(c.outputVariable, jwtView(token, payload));
+    return CONTINUE;
+  };
+}
 
 type Fail = (reason: string, fallback: string) => PolicyResponseError;
 
