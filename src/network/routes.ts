@@ -1,7 +1,7 @@
 // Routing (spec §7): system routes per subnet, user-defined routes (CIDR or service tag), BGP
 // routes from the VNet gateway, longest-prefix selection with Azure's tie rules, next hop, and
 // whether a next hop is a forced tunnel that drops or forwards.
-import { type Cidr, cidr, formatIpv4, parseCidr, parseIpv4 } from "./ipv4.js";
+import { type Cidr, cidr, parseCidr, parseIpv4 } from "./ipv4.js";
 import type { TunnelPolicy } from "./model.js";
 import { regionTagSuffix } from "./regions.js";
 import { hostVip, type NetworkIndex } from "./topology-index.js";
@@ -230,5 +230,3 @@ export function isForceTunneled(index: NetworkIndex, subnetId: string, probe = "
   const hop = nextHop(index, subnetId, probe);
   return hop?.nextHopType === "VirtualAppliance" || hop?.nextHopType === "VirtualNetworkGateway";
 }
-
-export { formatIpv4 };
