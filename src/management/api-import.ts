@@ -8,6 +8,7 @@ import type { Handler, RequestContext } from "./context.js";
 import { checkPreconditions, ensureAncestors, envelope, etagHeaders, omit, storeIdOf, writeOptions } from "./crud.js";
 import { ApiError, diagnosticsToDetails, notFound, validationError } from "./errors.js";
 import { apiDef, apiSchema, importFormats } from "./resources/apis.js";
+import { resolveRef } from "./resources/common.js";
 import { checkName, envelopeProperties, parseWith } from "./validation.js";
 
 const linkFormats = new Set(["openapi-link", "openapi+json-link", "swagger-link-json"]);
@@ -93,8 +94,41 @@ async function importApi(
 export function importApiOr(put: Handler, kindOf: (c: string) => ResourceKind | undefined): Handler {
   return async (ctx) => {
     const props = envelopeProperties(ctx.body);
-    return props.format !== undefined || props.value !== undefined ? importApi(ctx, props, kindOf) : put(ctx);
+    if (props.format !== undefined || props.value !== undefined) return importApi(ctx, props, kindOf);
+    if (typeof props.sourceApiId === "string") return cloneApi(ctx, props, put);
+    return put(ctx);
   };
+}
+
+/**
+ * A new revision or version made from an existing API (sourceApiId): the source's properties and
+ * operations are copied, then the request's own properties apply on top.
+ */
+async function cloneApi(ctx: RequestContext, props: Record<string, unknown>, put: Handler) {
+  const sourceRef = await resolveRef(ctx, String(props.sourceApiId), "properties.sourceApiId", "api", "apis");
+  const source = await ctx.options.store.get("api", sourceRef.slice(1));
+  if (!source) throw notFound(sourceRef);
+  const { isCurrent: _c, apiRevisionDescription: _d, ...base } = source.properties;
+  const id = storeIdOf(apiDef.pattern, ctx.params);
+  const existed = await ctx.options.store.get("api", id);
+  const { sourceApiId: _s, ...own } = props;
+  const body = { properties: { ...base, ...own, ...(id.includes(";rev=") ? { isCurrent: false } : {}) } };
+  const reply = await put({ ...ctx, body });
+  if (!existed) {
+    const operations = (await ctx.options.store.list("operation", { parentId: source.id })).items;
+    if (operations.length > 0)
+      await ctx.options.store.transaction(
+        operations.map(
+          (o): WriteOp => ({
+            op: "put",
+            kind: "operation",
+            id: `${id}/operations/${o.name}`,
+            properties: o.properties,
+          }),
+        ),
+      );
+  }
+  return reply;
 }
 
 export function exportApiOr(get: Handler): Handler {

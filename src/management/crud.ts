@@ -71,8 +71,6 @@ export function checkPreconditions(ctx: RequestContext, existing: StoredEntity |
     });
   if (ifMatch && ifMatch !== "*" && existing && stripWeak(existing.etag) !== stripWeak(ifMatch))
     throw preconditionFailed("If-Match does not match the entity's current ETag");
-  if (ifMatch && ifMatch !== "*" && !existing && !required)
-    throw preconditionFailed("If-Match was given but the entity does not exist");
   if (ifNoneMatch === "*" && existing) throw preconditionFailed("If-None-Match: * was given but the entity exists");
 }
 
@@ -145,12 +143,14 @@ export function createCrudHandlers(
         kind: def.kind,
         id,
         properties: omit(prepared.properties, def.writeOnly),
-        options: writeOptions(ctx),
+        // "If-Match: *" on a create is what Azure's own examples send; it guards replacements only.
+        options: existing ? writeOptions(ctx) : omit({ ...writeOptions(ctx) }, ["ifMatch"]),
       },
       ...(prepared.extraOps ?? []),
     ];
     const [entity] = await ctx.options.store.transaction(ops);
     if (!entity) throw new Error(`store returned no entity for ${id}`);
+    if (patch && def.patchStatus === 204) return { status: 204, headers: etagHeaders(entity) };
     return { status: existing ? 200 : 201, body: await envelope(ctx, def, entity), headers: etagHeaders(entity) };
   };
 

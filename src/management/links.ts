@@ -13,6 +13,8 @@ export interface LinkSpec {
   /** Definition of the linked resource and the collection it lives in ("apis"). */
   readonly target: ResourceDef;
   readonly targetCollection: string;
+  /** Status of a successful HEAD: Azure uses 204 for product links, 200 for tag links. */
+  readonly headStatus: 200 | 204;
 }
 
 export interface LinkHandlers {
@@ -45,9 +47,8 @@ export function createLinkHandlers(spec: LinkSpec, kindOf: (c: string) => Resour
       return { status: 200, body: await envelope(ctx, spec.target, target), headers: etagHeaders(link) };
     },
     async head(ctx) {
-      // Azure answers link existence checks with 204.
       const { link } = await read(ctx);
-      return { status: 204, headers: etagHeaders(link) };
+      return { status: spec.headStatus, headers: etagHeaders(link) };
     },
     async put(ctx) {
       const name = ctx.params[nameParam] as string;

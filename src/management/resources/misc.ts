@@ -151,7 +151,7 @@ export const portalSettingDef: ResourceDef = {
   kind: "portalSetting",
   pattern: "portalsettings/{portalSettingName}",
   names: ["signin", "signup", "delegation"],
-  listable: true,
+  patchStatus: 204,
   schema: z
     .object({
       enabled: optBool,

@@ -42,6 +42,8 @@ export interface ResourceDef {
   readonly user?: { readonly entity?: Partial<Record<string, UserGuard>>; readonly collection?: UserGuard };
   /** Whether GET on the collection route is offered (false for singletons such as policies with their own list). */
   readonly listable?: boolean;
+  /** Azure answers some PATCHes (portal settings) with 204 and no body. */
+  readonly patchStatus?: 200 | 204;
   /** Whether PATCH is offered. */
   readonly patchable?: boolean;
 }
