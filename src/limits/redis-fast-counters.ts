@@ -1,0 +1,228 @@
+// CounterStore on Redis, "fast" mode: rate limits are decided locally, without a round trip, and
+// the local counts are pushed to (and the cluster's counts pulled from) Redis every syncIntervalMs.
+//
+// Each key keeps what Redis last said (window start, previous, current) plus this unit's calls not
+// yet pushed. A key's first call on a unit awaits one load from Redis, so a fresh unit starts from
+// the cluster's count instead of from zero; every later call is synchronous.
+//
+// Overshoot bound: a unit sees other units' calls only at sync time, so with N units sharing a key
+// each can admit up to the allowance it last saw during one sync period T (syncIntervalMs plus the
+// Redis round trip). Calls admitted in any window ≤ limit + (N − 1) × min(limit, r × T), r being the
+// per-unit call rate. With a single unit the answers are exact (the shared contract suite runs on
+// it). redis-fast-counters.test.ts measures the two-unit case; bench/limits.ts prints it under load.
+//
+// Quotas and concurrency slots are not hot enough to trade exactness for speed: they go straight
+// to the exact store's scripts.
+import type { Redis } from "ioredis";
+import type { Clock } from "../core/clock.js";
+import type { CounterStore, RateLimitResult } from "../policy/types.js";
+import { checkRateArguments, slidingWindowHit, type WindowState } from "./algorithms.js";
+import { createRedisCounterStore } from "./redis-counters.js";
+import { createHealthTracker, type RedisFailureOptions } from "./redis-health.js";
+import { runScript, SYNC_SCRIPT } from "./redis-scripts.js";
+
+export interface FastRedisCounterOptions extends RedisFailureOptions {
+  client: Redis;
+  clock: Clock;
+  prefix?: string;
+  /** Push/pull period (default 50 ms); 0 = no timer, the owner calls sync() (tests). */
+  syncIntervalMs?: number;
+  slotLeaseMs?: number;
+  /** Called after each sync round with its duration (for metrics, and for measuring the overshoot bound). */
+  onSynced?: (durationMs: number, keys: number) => void;
+}
+
+export interface FastRedisCounterStore extends CounterStore {
+  /** Pushes pending counts and pulls the cluster's; resolves when done (never rejects). */
+  sync(): Promise<void>;
+  /** Stops the timer after a last sync. */
+  close(): Promise<void>;
+  isHealthy(): boolean;
+}
+
+interface Entry {
+  readonly redisKey: string;
+  readonly windowMs: number;
+  windowStart: number;
+  /** Counts Redis reported (including this unit's pushed calls). */
+  previous: number;
+  current: number;
+  /** This unit's calls not yet pushed, for windowStart − windowMs and windowStart. */
+  pendingPrevious: number;
+  pendingCurrent: number;
+  lastUsed: number;
+  loaded: Promise<void> | undefined;
+}
+
+export function createFastRedisCounterStore(options: FastRedisCounterOptions): FastRedisCounterStore {
+  const { client, clock } = options;
+  const prefix = options.prefix ?? "moat:";
+  const health = createHealthTracker(options);
+  const exact = createRedisCounterStore(options);
+  const tables = new Map<number, Map<string, Entry>>();
+  const scratch: WindowState = { windowStart: 0, previous: 0, current: 0 };
+  let syncing: Promise<void> | undefined;
+
+  function advance(entry: Entry, now: number): void {
+    const start = now - (now % entry.windowMs);
+    if (start === entry.windowStart) return;
+    if (start === entry.windowStart + entry.windowMs) {
+      entry.previous = entry.current;
+      entry.pendingPrevious = entry.pendingCurrent;
+    } else {
+      // Calls older than two windows no longer weigh anywhere: nothing to push.
+      entry.previous = 0;
+      entry.pendingPrevious = 0;
+    }
+    entry.current = 0;
+    entry.pendingCurrent = 0;
+    entry.windowStart = start;
+  }
+
+  function decide(entry: Entry, limit: number, increment: number): RateLimitResult {
+    const now = clock.now();
+    entry.lastUsed = now;
+    if (!health.isUp()) return health.rateFallback(limit);
+    advance(entry, now);
+    scratch.windowStart = entry.windowStart;
+    scratch.previous = entry.previous + entry.pendingPrevious;
+    scratch.current = entry.current + entry.pendingCurrent;
+    const result = slidingWindowHit(scratch, now, limit, entry.windowMs, increment);
+    if (result.allowed) entry.pendingCurrent += increment;
+    return result;
+  }
+
+  /** One SYNC_SCRIPT round trip for an entry: push its pending calls, adopt Redis's counts. */
+  async function syncEntry(entry: Entry): Promise<void> {
+    const sentStart = entry.windowStart;
+    const sentPrevious = entry.pendingPrevious;
+    const sentCurrent = entry.pendingCurrent;
+    entry.pendingPrevious = 0;
+    entry.pendingCurrent = 0;
+    try {
+      const reply = (await runScript(
+        client,
+        SYNC_SCRIPT,
+        [entry.redisKey],
+        [clock.now(), entry.windowMs, sentStart, sentPrevious, sentCurrent],
+      )) as [number, number, number];
+      health.ok();
+      adopt(entry, Number(reply[0]), Number(reply[1]), Number(reply[2]));
+    } catch (error) {
+      health.failed(error);
+      // Keep the unsent calls for the next attempt, in whichever bucket they now belong to.
+      if (entry.windowStart === sentStart) {
+        entry.pendingPrevious += sentPrevious;
+        entry.pendingCurrent += sentCurrent;
+      } else if (entry.windowStart === sentStart + entry.windowMs) {
+        entry.pendingPrevious += sentCurrent;
+      }
+    }
+  }
+
+  /** Merge Redis's view (window start ws) with calls made locally while the script ran. */
+  function adopt(entry: Entry, ws: number, previous: number, current: number): void {
+    const w = entry.windowMs;
+    if (ws === entry.windowStart) {
+      entry.previous = previous;
+      entry.current = current;
+    } else if (ws === entry.windowStart + w) {
+      entry.windowStart = ws;
+      entry.previous = previous;
+      entry.current = current;
+      entry.pendingPrevious = entry.pendingCurrent;
+      entry.pendingCurrent = 0;
+    } else if (ws + w === entry.windowStart) {
+      // This unit moved on while the script ran: Redis's current window is our previous one.
+      entry.previous = current;
+    } else if (ws > entry.windowStart) {
+      entry.windowStart = ws;
+      entry.previous = previous;
+      entry.current = current;
+      entry.pendingPrevious = 0;
+      entry.pendingCurrent = 0;
+    }
+  }
+
+  async function runSync(): Promise<void> {
+    const started = performance.now();
+    const now = clock.now();
+    const work: Array<Promise<void>> = [];
+    for (const [windowMs, table] of tables) {
+      for (const [key, entry] of table) {
+        const idle = now - entry.lastUsed >= 2 * windowMs;
+        const pending = entry.pendingPrevious + entry.pendingCurrent > 0;
+        if (idle && !pending) {
+          table.delete(key);
+          continue;
+        }
+        if (entry.loaded === undefined) work.push(syncEntry(entry));
+      }
+      if (table.size === 0) tables.delete(windowMs);
+    }
+    await Promise.all(work);
+    options.onSynced?.(performance.now() - started, work.length);
+  }
+
+  function sync(): Promise<void> {
+    // One sync at a time: a slow Redis must not pile up overlapping rounds.
+    syncing ??= runSync().finally(() => {
+      syncing = undefined;
+    });
+    return syncing;
+  }
+
+  const timer =
+    (options.syncIntervalMs ?? 50) > 0
+      ? setInterval(() => {
+          void sync();
+        }, options.syncIntervalMs ?? 50)
+      : undefined;
+  timer?.unref();
+
+  return {
+    hit(key, limit, windowMs, increment = 1) {
+      checkRateArguments(limit, windowMs, increment);
+      let table = tables.get(windowMs);
+      if (!table) {
+        table = new Map();
+        tables.set(windowMs, table);
+      }
+      let entry = table.get(key);
+      if (!entry) {
+        const now = clock.now();
+        const created: Entry = {
+          redisKey: `${prefix}rl:{${key}}:${windowMs}`,
+          windowMs,
+          windowStart: now - (now % windowMs),
+          previous: 0,
+          current: 0,
+          pendingPrevious: 0,
+          pendingCurrent: 0,
+          lastUsed: now,
+          loaded: undefined,
+        };
+        created.loaded = syncEntry(created).finally(() => {
+          created.loaded = undefined;
+        });
+        table.set(key, created);
+        entry = created;
+      }
+      const loading = entry.loaded;
+      if (loading) {
+        const waiting = entry;
+        return loading.then(() => decide(waiting, limit, increment));
+      }
+      return decide(entry, limit, increment);
+    },
+    quota: (key, limits, usage) => exact.quota(key, limits, usage),
+    acquire: (key, max) => exact.acquire(key, max),
+    release: (key) => exact.release(key),
+    sync,
+    async close() {
+      if (timer) clearInterval(timer);
+      await sync();
+    },
+    isHealthy: () => health.isUp() && exact.isHealthy(),
+  };
+}
