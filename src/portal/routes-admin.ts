@@ -73,7 +73,13 @@ async function decide(app: PortalApp, ctx: Ctx, state: "active" | "rejected"): P
   if (owner.email) {
     const template = state === "active" ? "purchaseDeveloperNotificationMessage" : "rejectDeveloperNotificationMessage";
     await app.mailer
-      .send(owner.email, template, { ...mailValues(app, owner), ProdName: prodName })
+      .send(owner.email, template, {
+        ...mailValues(app, owner),
+        ProdName: prodName,
+        SubName: props.displayName ?? sid,
+        SubStartDate: new Date(app.clock.now()).toISOString().slice(0, 10),
+        SubDeclineReason: "",
+      })
       .catch((err) => app.log.warn({ err }, "portal: decision e-mail failed"));
   }
   app.log.info({ sid, state, by: ctx.session.uid }, "portal: subscription request decided");

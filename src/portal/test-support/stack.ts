@@ -5,7 +5,7 @@ import { createManualClock } from "../../core/clock.js";
 import { createMailer } from "../mailer.js";
 import { createManagementClient, type ManagementClient } from "../management-client.js";
 import { createPortal, type Portal, type PortalOptions } from "../server.js";
-import { type FakeManagement, startFakeManagement } from "./fake-management.js";
+import { startFakeManagement } from "./fake-management.js";
 import { type SmtpCapture, startSmtpCapture } from "./smtp-capture.js";
 
 export interface ManagementUnderTest {
@@ -19,7 +19,7 @@ export interface PortalStack {
   readonly portal: Portal;
   readonly url: string;
   readonly smtp: SmtpCapture;
-  readonly management: FakeManagement;
+  readonly management: ManagementUnderTest;
   readonly client: ManagementClient;
   /** Latest CAPTCHA answers by token, from the explicit test hook. */
   readonly captchas: Map<string, number>;
@@ -130,16 +130,36 @@ export async function seedCatalog(client: ManagementClient, upstreamUrl: string)
     for (const a of apis) await put(`/products/${name}/apis/${a}`, {});
     for (const g of groups) await put(`/products/${name}/groups/${g}`, {});
   }
+  // An administrator besides the built-in one: a member of the Administrators group.
+  await client.expect("PUT", "/users/portal-admin", admin, [200, 201], {
+    body: {
+      properties: {
+        email: "admin@moat.test",
+        firstName: "Ada",
+        lastName: "Admin",
+        password: "Initial-Admin-Pass-1",
+        state: "active",
+      },
+    },
+  });
+  await put("/groups/administrators/users/portal-admin", {});
   await put("/templates/confirmSignUpIdentityDefault", {
     subject: "Confirm your Moat Test account, $DevFirstName",
     body: '<p>Hello $DevFirstName $DevLastName,</p><p>Confirm: <a href="$ConfirmUrl">$ConfirmUrl</a></p>',
   });
 }
 
-export async function startPortalStack(
-  opts: { upstreamUrl?: string; gatewayUrl?: string; portal?: Partial<PortalOptions>; manualClock?: boolean } = {},
-): Promise<PortalStack> {
-  const management = await startFakeManagement();
+export interface StackOptions {
+  readonly upstreamUrl?: string;
+  readonly gatewayUrl?: string;
+  readonly portal?: Partial<PortalOptions>;
+  readonly manualClock?: boolean;
+  /** The management API to run against: the real one from a test file, else the contract fake. */
+  readonly management?: () => Promise<ManagementUnderTest>;
+}
+
+export async function startPortalStack(opts: StackOptions = {}): Promise<PortalStack> {
+  const management = await (opts.management ?? startFakeManagement)();
   const smtp = await startSmtpCapture();
   const client = createManagementClient({
     baseUrl: management.baseUrl,
@@ -194,4 +214,29 @@ export function linkIn(text: string, path: string): string {
   const m = new RegExp(`https?://[^\\s"<>]+${path.replace(/\//g, "\\/")}\\?token=[^\\s"<>)]+`).exec(text);
   if (!m) throw new Error(`no ${path} link in mail: ${text.slice(0, 300)}`);
   return m[0].replace(/&amp;/g, "&");
+}
+
+/** Users with this e-mail, asked of the management API with the admin key. */
+export async function usersWithEmail(stack: PortalStack, email: string): Promise<number> {
+  const users = await stack.client.list<{ email?: string }>("/users", { kind: "admin" });
+  return users.filter((u) => u.properties.email === email).length;
+}
+
+export async function userCount(stack: PortalStack): Promise<number> {
+  return (await stack.client.list("/users", { kind: "admin" })).length;
+}
+
+export async function subscriptionsNamed(stack: PortalStack, displayName: string): Promise<number> {
+  const subs = await stack.client.list<{ displayName?: string }>("/subscriptions", { kind: "admin" });
+  return subs.filter((s) => s.properties.displayName === displayName).length;
+}
+
+export async function subscriptionState(stack: PortalStack, sid: string): Promise<string | undefined> {
+  const res = await stack.client.call("GET", `/subscriptions/${sid}`, { kind: "admin" });
+  return (res.body as { properties?: { state?: string } } | undefined)?.properties?.state;
+}
+
+export async function adminEmail(stack: PortalStack): Promise<string> {
+  const res = await stack.client.expect("GET", "/users/portal-admin", { kind: "admin" }, [200]);
+  return String((res.body as { properties?: { email?: string } }).properties?.email ?? "");
 }
