@@ -7,12 +7,14 @@ import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../core/clock.js";
+import { createMemoryCounterStore } from "../limits/memory-counters.js";
 import type { CounterStore, DeploymentInfo, ResponseCache, ValueCache } from "../policy/types.js";
 import type { ConfigStore } from "../store/contract.js";
 import { buildGatewaySnapshot } from "./config/build-snapshot.js";
 import type { GatewaySnapshot } from "./config/types.js";
 import { createSnapshotWatcher } from "./config/watcher.js";
 import { INTERNAL_ERROR, NOT_FOUND } from "./errors.js";
+import { createMemoryResponseCache, createMemoryValueCache } from "./memory-caches.js";
 import { createGatewayMetrics } from "./observability/metrics.js";
 import { createMetricsListener, type MetricsListener } from "./observability/metrics-listener.js";
 import { createPolicyServices } from "./pipeline/services.js";
@@ -30,9 +32,10 @@ export interface GatewayOptions {
   readonly engine: PolicyEngine;
   readonly logger: Logger;
   readonly clock?: Clock;
-  readonly counters: CounterStore;
-  readonly responseCache: ResponseCache;
-  readonly valueCache: ValueCache;
+  /** Rate-limit/quota counters (default: in-memory, this unit only). */
+  readonly counters?: CounterStore;
+  readonly responseCache?: ResponseCache;
+  readonly valueCache?: ValueCache;
   /** Listener addresses (HTTP and/or HTTPS with PEM material). Port 0 picks a free port. */
   readonly addresses: readonly ListenAddress[];
   /** Internal listener for Prometheus `GET /metrics` (keep it off the public network). */
@@ -107,9 +110,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const maxBufferedBodyBytes = options.maxBufferedBodyBytes ?? 16 * 1024 * 1024;
   const services = createPolicyServices({
     clock,
-    counters: options.counters,
-    responseCache: options.responseCache,
-    valueCache: options.valueCache,
+    counters: options.counters ?? createMemoryCounterStore({ clock }),
+    responseCache: options.responseCache ?? createMemoryResponseCache(clock),
+    valueCache: options.valueCache ?? createMemoryValueCache(clock),
     upstreams,
     breakers,
     metrics,

@@ -1,0 +1,5 @@
+// The real APIM policy engine (src/policy) in the shape the gateway consumes.
+import { compilePipeline, defaultGlobalPolicy, runPipeline } from "../policy/index.js";
+import type { PolicyEngine } from "./policy-engine.js";
+
+export const apimPolicyEngine: PolicyEngine = Object.freeze({ compilePipeline, runPipeline, defaultGlobalPolicy });
