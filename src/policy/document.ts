@@ -46,7 +46,13 @@ export function parseDocument(
   });
   if (!root) return result();
 
-  if (root.name === "fragment") {
+  // A documentation snippet made only of sections is a <policies> document without its root.
+  const sectionsOnly =
+    options.loose &&
+    root.name === "fragment" &&
+    root.children.length > 0 &&
+    root.children.every((c) => SECTIONS.some((s) => s === c.name));
+  if (root.name === "fragment" && !sectionsOnly) {
     if (scope !== "fragment" && !options.loose) {
       p.error(
         "POLICY_ERR_ROOT",
@@ -59,7 +65,7 @@ export function parseDocument(
     p.section = undefined;
     return result(p.statements(root.children));
   }
-  if (root.name !== "policies") {
+  if (root.name !== "policies" && !sectionsOnly) {
     p.error("POLICY_ERR_ROOT", `expected a <policies> root element, found <${root.name}>`, root);
     return result();
   }
