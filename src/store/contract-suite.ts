@@ -369,6 +369,44 @@ export function runConfigStoreContract(
       assert.deepEqual(await other.get("api", api), got);
     });
 
+    test("concurrent requests fail independently: a failed precondition undoes only its own request", async () => {
+      const api = freshApi("independent");
+      const base = await store.put("api", api, { v: 0 });
+      const op = (name: string) => ({
+        op: "put" as const,
+        kind: "operation" as const,
+        id: `${api}/operations/${name}`,
+        properties: { name },
+      });
+      const stale = { ifMatch: '"stale"' };
+      const settled = await Promise.allSettled([
+        store.put("operation", `${api}/operations/a`, { name: "a" }),
+        store.put("api", api, { v: 1 }, stale),
+        store.transaction([op("b"), { op: "put", kind: "api", id: api, properties: { v: 2 }, options: stale }]),
+        store.transaction([op("c"), op("d")]),
+        store.delete("api", `${api}-missing`, { ifMatch: "*" }),
+        store.put("operation", `${api}/operations/e`, { name: "e" }),
+      ]);
+      assert.deepEqual(
+        settled.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as StoreError).code)),
+        ["ok", "STORE_ERR_PRECONDITION", "STORE_ERR_PRECONDITION", "ok", "STORE_ERR_PRECONDITION", "ok"],
+      );
+      const names = (await store.list("operation", { parentId: api })).items.map((e) => e.name);
+      assert.deepEqual(names, ["a", "c", "d", "e"]);
+      assert.deepEqual((await store.get("api", api))?.properties, { v: 0 });
+      const events = await store.changes(base.revision);
+      assert.deepEqual(events.map((e) => e.id.slice(api.length)).sort(), [
+        "/operations/a",
+        "/operations/c",
+        "/operations/d",
+        "/operations/e",
+      ]);
+      assert.ok(
+        events.every((e, i) => e.revision === base.revision + i + 1),
+        "no gaps in the revisions",
+      );
+    });
+
     test("concurrent writes from two instances lose no update", async () => {
       const api = freshApi("race");
       await store.put("api", api, { count: 0 });

@@ -19,6 +19,7 @@ import {
 } from "../entity-path.js";
 import { type PreparedOp, prepareOps } from "../prepare-ops.js";
 import { createWatchHub } from "../watch-hub.js";
+import { createWriteQueue, type Outcome } from "../write-queue.js";
 import { createChangeListener } from "./change-listener.js";
 import { isConnectionError, mapPgError } from "./errors.js";
 import { migratePostgres } from "./migrations.js";
@@ -176,44 +177,77 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return { revision, deleted: current !== undefined };
   }
 
-  async function write(ops: readonly WriteOp[]) {
-    const prepared = prepareOps(ops);
-    await ready();
-    const result = await withClient(async (client) => {
-      const only = prepared[0];
-      if (prepared.length === 1 && only?.op === "put" && only.options === undefined) {
-        const { rows } = await client.query<{ etag: string; revision: string }>(sql.fastPut, [
-          only.kind,
-          only.id,
-          only.parentId,
-          only.name,
-          only.text,
-          randomBytes(6).toString("hex"),
-          channel,
-        ]);
-        const row = rows[0];
-        if (!row) throw new StoreError("STORE_ERR_UNAVAILABLE", "PostgreSQL store: store_state row is missing");
-        const entity = entityFromRow({ ...only, parent_id: only.parentId, properties: only.text, ...row });
-        return { written: [entity], deleted: [false] };
-      }
+  interface WriteResult {
+    written: StoredEntity[];
+    deleted: boolean[];
+  }
+
+  async function fastPut(op: PreparedOp): Promise<WriteResult> {
+    return withClient(async (client) => {
+      const { rows } = await client.query<{ etag: string; revision: string }>(sql.fastPut, [
+        op.kind,
+        op.id,
+        op.parentId,
+        op.name,
+        op.text,
+        randomBytes(6).toString("hex"),
+        channel,
+      ]);
+      const row = rows[0];
+      if (!row) throw new StoreError("STORE_ERR_UNAVAILABLE", "PostgreSQL store: the store_state row is missing");
+      return {
+        written: [entityFromRow({ ...op, parent_id: op.parentId, properties: op.text, ...row })],
+        deleted: [false],
+      };
+    });
+  }
+
+  // One transaction per batch of queued requests (group commit). A request of several ops runs in a
+  // savepoint so its failure undoes only itself; a single op checks its preconditions before writing,
+  // so it needs none. Errors other than StoreError (connection, SQL) fail the whole batch.
+  async function commitBatch(batch: readonly PreparedOp[][]): Promise<Outcome<WriteResult>[]> {
+    const single = batch.length === 1 && batch[0]?.length === 1 ? batch[0][0] : undefined;
+    if (single?.op === "put" && single.options === undefined) return [{ ok: true, value: await fastPut(single) }];
+    return withClient(async (client) => {
       try {
         const begun = (await client.query(sql.begin)) as unknown as pg.QueryResult<{ revision: string }>[];
         const start = Number(begun[1]?.rows[0]?.revision ?? 0);
         let revision = start;
-        const written: StoredEntity[] = [];
-        const deleted: boolean[] = [];
-        for (const op of prepared) {
-          const outcome = await applyOp(client, op, revision, written);
-          revision = outcome.revision;
-          deleted.push(outcome.deleted);
+        const outcomes: Outcome<WriteResult>[] = [];
+        for (const ops of batch) {
+          const savepoint = ops.length > 1;
+          if (savepoint) await client.query("SAVEPOINT request");
+          const value: WriteResult = { written: [], deleted: [] };
+          let next = revision;
+          try {
+            for (const op of ops) {
+              const outcome = await applyOp(client, op, next, value.written);
+              next = outcome.revision;
+              value.deleted.push(outcome.deleted);
+            }
+            if (savepoint) await client.query("RELEASE SAVEPOINT request");
+            revision = next;
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            if (!(error instanceof StoreError)) throw error;
+            if (savepoint) await client.query("ROLLBACK TO SAVEPOINT request; RELEASE SAVEPOINT request");
+            outcomes.push({ ok: false, error });
+          }
         }
         await client.query(revision !== start ? sql.commit(revision) : "COMMIT");
-        return { written, deleted };
+        return outcomes;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
       }
     });
+  }
+  const queue = createWriteQueue(commitBatch);
+
+  async function write(ops: readonly WriteOp[]): Promise<WriteResult> {
+    const prepared = prepareOps(ops);
+    await ready();
+    const result = await queue.submit(prepared);
     hub.poke();
     return result;
   }

@@ -16,8 +16,9 @@ import {
   entityFromRow,
   newEtag,
 } from "../entity-path.js";
-import { prepareOps } from "../prepare-ops.js";
+import { type PreparedOp, prepareOps } from "../prepare-ops.js";
 import { createWatchHub } from "../watch-hub.js";
+import { createWriteQueue, type Outcome } from "../write-queue.js";
 import { migrateSqlite } from "./migrations.js";
 
 export interface SqliteStoreOptions {
@@ -102,7 +103,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
 
   // Runs inside one IMMEDIATE transaction: preconditions are judged against the latest committed state
   // because the write lock is taken before the first read.
-  const applyOps = db.transaction((ops: ReturnType<typeof prepareOps>) => {
+  const applyOps = db.transaction((ops: readonly PreparedOp[]) => {
     let revision = currentRevision();
     const written: StoredEntity[] = [];
     const deleted: boolean[] = [];
@@ -158,9 +159,25 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
     }
   }
 
-  function write(ops: readonly WriteOp[]) {
+  // Each request runs in a savepoint (a nested better-sqlite3 transaction) inside one IMMEDIATE
+  // transaction per batch: a failed precondition undoes only its own request; anything else (I/O,
+  // full disk) fails the whole batch.
+  const applyBatch = db.transaction((batch: readonly PreparedOp[][]): Outcome<ReturnType<typeof applyOps>>[] =>
+    batch.map((ops) => {
+      try {
+        return { ok: true, value: applyOps(ops) };
+      } catch (error) {
+        if (error instanceof StoreError) return { ok: false, error };
+        throw error;
+      }
+    }),
+  );
+  const queue = createWriteQueue(async (batch) => guard(() => applyBatch.immediate(batch)));
+
+  async function write(ops: readonly WriteOp[]) {
     const prepared = prepareOps(ops);
-    const result = guard(() => applyOps.immediate(prepared));
+    if (closed) throw new StoreError("STORE_ERR_UNAVAILABLE", "SQLite store is closed");
+    const result = await queue.submit(prepared);
     hub.poke();
     return result;
   }
@@ -193,15 +210,15 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
       });
     },
     async put<P extends object>(kind: string, id: string, properties: P, writeOptions?: WriteOp["options"]) {
-      const { written } = write([{ op: "put", kind, id, properties, options: writeOptions } as WriteOp]);
+      const { written } = await write([{ op: "put", kind, id, properties, options: writeOptions } as WriteOp]);
       return written[0] as StoredEntity<P>;
     },
     async delete(kind: string, id: string, writeOptions?: WriteOp["options"]) {
-      const { deleted } = write([{ op: "delete", kind, id, options: writeOptions } as WriteOp]);
+      const { deleted } = await write([{ op: "delete", kind, id, options: writeOptions } as WriteOp]);
       return deleted[0] === true;
     },
     async transaction(ops) {
-      return write(ops).written;
+      return (await write(ops)).written;
     },
     async changes(sinceRevision): Promise<ChangeEvent[]> {
       return guard(() => sql.changes.all(sinceRevision, -1).map(changeFromRow));
