@@ -4,8 +4,9 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { loadServiceTags } from "./service-tags.js";
 import { checkTemplate } from "./template-check.js";
-import { fixtureCatalog } from "./test-fixtures.js";
+import { fixtureCatalog, sampleTagsPath } from "./test-fixtures.js";
 
 const root = "/work/shared/corpus/network-templates";
 const quickstart = `${root}/quickstart-templates-2021`;
@@ -19,11 +20,15 @@ function files(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-function check(dir: string, parameters: Record<string, unknown> = {}) {
+// What `moat network check` uses by default: the shipped sample with placeholder prefixes.
+const sampleWithPlaceholders = () =>
+  loadServiceTags([JSON.parse(readFileSync(sampleTagsPath, "utf8"))], { placeholders: true }).catalog;
+
+function check(dir: string, parameters: Record<string, unknown> = {}, catalog = fixtureCatalog()) {
   const template = JSON.parse(readFileSync(`${quickstart}/${dir}/azuredeploy.json`, "utf8"));
   const file = JSON.parse(readFileSync(`${quickstart}/${dir}/azuredeploy.parameters.json`, "utf8"));
   file.parameters = { ...file.parameters, ...parameters };
-  return checkTemplate(template, { parameters: file, catalog: fixtureCatalog() });
+  return checkTemplate(template, { parameters: file, catalog });
 }
 
 const summary = (r: ReturnType<typeof check>) =>
@@ -85,5 +90,15 @@ describe("corpus templates", { skip: !existsSync(root) }, () => {
     const unresolved = r.findings.filter((f) => f.code === "UnresolvableExpression");
     assert.ok(unresolved.some((f) => f.path?.startsWith("resources[") && /hostnameConfigurations/.test(f.message)));
     assert.ok(r.topology.virtualNetworks[0]?.subnets[0]?.networkSecurityGroup);
+  });
+
+  test("201 internal VNet with the shipped sample data: same gaps, placeholders named once", () => {
+    assert.deepEqual(summary(check("201-api-management-create-with-internal-vnet", {}, sampleWithPlaceholders())), [
+      "info InternalDnsRecordsMissing",
+      "warning OptionalFlowBlocked OUT-CERT",
+      "warning OptionalFlowBlocked OUT-EH",
+      "warning OptionalFlowBlocked OUT-HEALTH",
+      "warning ServiceTagHasNoPrefixes",
+    ]);
   });
 });

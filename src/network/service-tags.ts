@@ -3,7 +3,7 @@
 // is downloaded. Computed tags (VirtualNetwork, Internet) are resolved per evaluation context by
 // tag-context.ts; this module only knows static prefixes and names.
 import type { Diagnostic } from "../core/errors.js";
-import { type Cidr, isIpv6Text, parseCidr } from "./ipv4.js";
+import { type Cidr, isIpv6Text, parseCidr, cidr as parseOk } from "./ipv4.js";
 import { compactRegion, isKnownRegion, regionTagSuffix, sameRegion } from "./regions.js";
 
 export type TagKind = "static" | "computed" | "catalog-only";
@@ -31,6 +31,8 @@ export interface ServiceTagCatalog {
   resolve(name: string): TagRef | undefined;
   /** Effective IPv4 prefixes of a static tag (regional ⊆ top-level ⊆ AzureCloud, spec §6.4). */
   prefixes(ref: TagRef): readonly Cidr[];
+  /** True when the tag had no loaded prefixes and resolves to a placeholder block (option `placeholders`). */
+  isPlaceholder(ref: TagRef): boolean;
   /** Control-plane sources a service in `region` needs: the region's own plus the global ones. */
   controlPlane(region: string): readonly ControlPlaneAddress[];
 }
@@ -66,7 +68,15 @@ export interface LoadedServiceTags {
  * Builds the catalog from one or more parsed JSON documents (sample first, overlays after).
  * Malformed entries are reported with their path and skipped; loading never throws.
  */
-export function loadServiceTags(documents: readonly unknown[], options: { cloud?: string } = {}): LoadedServiceTags {
+/**
+ * Options: `cloud` selects entries (default AzurePublic); `placeholders` gives tags without loaded
+ * prefixes a synthetic block so rule structure can still be checked offline (the sample file has no
+ * Storage/Sql ranges); findings then say the result rests on a placeholder.
+ */
+export function loadServiceTags(
+  documents: readonly unknown[],
+  options: { cloud?: string; placeholders?: boolean } = {},
+): LoadedServiceTags {
   const cloud = options.cloud ?? "AzurePublic";
   const diagnostics: Diagnostic[] = [];
   const entries = new Map<string, Entry>();
@@ -158,7 +168,7 @@ export function loadServiceTags(documents: readonly unknown[], options: { cloud?
       if (base) base.supportsRegionalScope = true;
     }
   }
-  return { catalog: createCatalog(cloud, entries, aliases, control), diagnostics };
+  return { catalog: createCatalog(cloud, entries, aliases, control, options.placeholders === true), diagnostics };
 }
 
 function createCatalog(
@@ -166,11 +176,34 @@ function createCatalog(
   entries: ReadonlyMap<string, Entry>,
   aliases: ReadonlyMap<string, string>,
   control: readonly ControlPlaneAddress[],
+  placeholders: boolean,
 ): ServiceTagCatalog {
   const cache = new Map<string, readonly Cidr[]>();
+  const placeheld = new Set<string>();
+  const bases = [...new Set([...entries.keys()].map((k) => k.split(".")[0] as string))].sort();
 
   function baseEntry(base: string): Entry | undefined {
     return entries.get(base.toLowerCase());
+  }
+
+  // Placeholder blocks come from 198.18.0.0/15 (RFC 2544 benchmarking, never an Azure range): one /24
+  // per tag, one /32 inside it per region, so regional ⊆ tag ⊆ AzureCloud still holds.
+  function placeholderBlock(base: string, region: string | undefined): Cidr | undefined {
+    const i = bases.indexOf(base.toLowerCase());
+    if (
+      !placeholders ||
+      i < 0 ||
+      i > 511 ||
+      notInAzureCloud.has(base.toLowerCase()) ||
+      base.toLowerCase() === "apimanagement"
+    )
+      return undefined;
+    const third = i % 256;
+    const second = 18 + Math.floor(i / 256);
+    if (region === undefined) return parseOk(`198.${second}.${third}.0/24`);
+    let h = 0;
+    for (const ch of region.toLowerCase()) h = (h * 31 + ch.charCodeAt(0)) % 254;
+    return parseOk(`198.${second}.${third}.${h + 1}/32`);
   }
 
   function effective(canonical: string, base: string, region: string | undefined): readonly Cidr[] {
@@ -178,18 +211,32 @@ function createCatalog(
     const hit = cache.get(key);
     if (hit) return hit;
     let result: Cidr[];
+    const lower = base.toLowerCase();
     if (region !== undefined) {
       result = [...(entries.get(key)?.prefixes ?? [])];
+      // With real top-level data, callers fall back to it; a placeholder would hide it.
+      if (result.length === 0 && effective(base, base, undefined).length > 0 && placeheld.has(lower)) {
+        const block = placeholderBlock(base, region);
+        if (block) {
+          result = [block];
+          placeheld.add(key);
+        }
+      }
     } else {
-      const lower = base.toLowerCase();
       result = [];
       for (const [k, e] of entries) {
         if (k === lower || k.startsWith(`${lower}.`)) result.push(...e.prefixes);
       }
       if (lower === "azurecloud") {
-        for (const [k, e] of entries) {
-          const b = k.split(".")[0] as string;
-          if (b !== "azurecloud" && !notInAzureCloud.has(b) && e.kind === "static") result.push(...e.prefixes);
+        for (const b of bases)
+          if (b !== "azurecloud" && !notInAzureCloud.has(b))
+            result.push(...effective(baseEntry(b)?.name ?? b, b, undefined));
+      }
+      if (result.length === 0) {
+        const block = placeholderBlock(base, undefined);
+        if (block) {
+          result = [block];
+          placeheld.add(key);
         }
       }
     }
@@ -217,6 +264,10 @@ function createCatalog(
     },
     prefixes(ref: TagRef): readonly Cidr[] {
       return effective(ref.canonical, ref.base, ref.region);
+    },
+    isPlaceholder(ref: TagRef): boolean {
+      effective(ref.canonical, ref.base, ref.region);
+      return placeheld.has(ref.canonical.toLowerCase());
     },
     controlPlane(region: string): readonly ControlPlaneAddress[] {
       const compact = compactRegion(region);

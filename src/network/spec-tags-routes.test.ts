@@ -1,12 +1,22 @@
 // Spec network.md §19.4–19.5: T22–T33 (service tags per context, routing).
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { parseIpv4 } from "./ipv4.js";
 import type { Route, Topology } from "./model.js";
 import { evaluateFlow, type Flow } from "./nsg-eval.js";
 import { validateSecurityRules } from "./nsg-rules.js";
 import { effectiveRoutes, nextHop } from "./routes.js";
-import { compileFixture, fixtureCatalog, fixtureTopology, ids, rule } from "./test-fixtures.js";
+import { loadServiceTags } from "./service-tags.js";
+import {
+  compileFixture,
+  fixtureCatalog,
+  fixtureTopology,
+  ids,
+  rule,
+  sampleTagsPath,
+  tagOverlay,
+} from "./test-fixtures.js";
 
 const tcpIn = (src: string, port = 443): Flow => ({
   direction: "Inbound",
@@ -181,5 +191,26 @@ describe("§19.5 routing", () => {
       { name: "b", addressPrefix: "Storage.WestUS", nextHopType: "None" },
     ]);
     assert.equal(hop(t2, ids.snetApim, "198.51.100.10"), "None");
+  });
+});
+
+describe("placeholder prefixes for tags without data", () => {
+  test("regional ⊆ tag ⊆ AzureCloud ⊆ Internet, and real data wins", () => {
+    const sample = JSON.parse(readFileSync(sampleTagsPath, "utf8"));
+    const c = loadServiceTags([sample], { placeholders: true }).catalog;
+    const storage = c.resolve("Storage");
+    const regional = c.resolve("Storage.WestUS");
+    const cloud = c.resolve("AzureCloud");
+    assert.ok(storage && regional && cloud);
+    const r = c.prefixes(regional)[0];
+    assert.ok(r && c.isPlaceholder(regional));
+    const inside = (tag: typeof storage) => c.prefixes(tag).some((p) => p.first <= r.first && p.last >= r.last);
+    assert.ok(inside(storage) && inside(cloud));
+    const api = c.resolve("ApiManagement");
+    assert.ok(api && !c.isPlaceholder(api));
+    const withData = loadServiceTags([sample, tagOverlay], { placeholders: true }).catalog;
+    const sql = withData.resolve("Sql.EastUS");
+    assert.ok(sql);
+    assert.deepEqual(withData.prefixes(sql), []);
   });
 });

@@ -12,6 +12,7 @@ import {
   type RequiredFlow,
   requiredFlows,
   routeVerdict,
+  tagProbeAddresses,
 } from "./required-flows.js";
 import { isForceTunneled, nextHop } from "./routes.js";
 import {
@@ -434,6 +435,7 @@ function checkFlows(
   sku: string,
 ): void {
   const reportedNoPrefix = new Set<string>();
+  const placeheld: string[] = [];
   for (const flow of requiredFlows) {
     if (
       !flow.modes.includes(scope.mode) ||
@@ -442,6 +444,11 @@ function checkFlows(
     )
       continue;
     const failures = checkRequiredFlow(flow, probe);
+    const side =
+      flow.destination.kind === "tag" ? flow.destination : flow.source.kind === "tag" ? flow.source : undefined;
+    const probed = side?.kind === "tag" ? tagProbeAddresses(scope.index, side.tag, probe.location).tag : undefined;
+    const ref = probed ? scope.index.catalog.resolve(probed) : undefined;
+    if (probed && ref && scope.index.catalog.isPlaceholder(ref) && !placeheld.includes(probed)) placeheld.push(probed);
     const empty = failures.find((f) => f.kind === "noPrefixes");
     if (empty) {
       if (!reportedNoPrefix.has(empty.tag ?? "")) {
@@ -490,6 +497,18 @@ function checkFlows(
       sourceRef: "S1#required-ports, S6",
     });
   }
+  if (placeheld.length > 0)
+    emit({
+      check: "V26",
+      code: "ServiceTagHasNoPrefixes",
+      severity: "warning",
+      message: `Service tags ${placeheld.join(", ")} have no prefixes in the loaded data; their flows were checked against placeholder addresses, so those results reflect which tags your rules name, not real address ranges.`,
+      path: "serviceTags",
+      target: placeheld.join(","),
+      rule: "Flows to service tags are checked against the tag's address prefixes.",
+      fix: "Load Azure's service-tag file for exact results (--service-tags ServiceTags_Public.json).",
+      sourceRef: "PD §6.5",
+    });
 }
 
 function checkDns(

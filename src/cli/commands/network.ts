@@ -25,7 +25,7 @@ import type { Command } from "./command.js";
 
 const defaultTags = new URL("../../../data/service-tags.json", import.meta.url);
 const usage = `Usage: moat network <command> [options]
-  check <template.json> [--parameters p.json] [--service-tags a.json,b.json] [--location westus] [--subscription id]
+  check <template.json> [--parameters p.json] [--service-tags a.json,b.json] [--no-placeholders] [--location westus] [--subscription id]
         [--platform stv1|stv2] [--ip-model current|seed2020] [--json]
   flow --network net.json --from 10.0.0.4[:port] --to 10.0.1.5:443 [--protocol tcp|udp] [--direction Inbound|Outbound]
   next-hop --network net.json --subnet <subnet id|name> --to 8.8.8.8
@@ -62,7 +62,12 @@ function readJson(path: string, what: string): unknown {
 
 function catalogFrom(args: ParsedArgs, out: string[]): ServiceTagCatalog {
   const files = [defaultTags.pathname, ...(flag(args, "service-tags")?.split(",").filter(Boolean) ?? [])];
-  const { catalog, diagnostics } = loadServiceTags(files.map((f) => readJson(f, "service-tag file")));
+  // Placeholders by default: the shipped sample has no Storage/Sql ranges, and a check that can only
+  // say "unknown" for them is of little use; findings say when a placeholder was used.
+  const { catalog, diagnostics } = loadServiceTags(
+    files.map((f) => readJson(f, "service-tag file")),
+    { placeholders: args.flags["no-placeholders"] !== true },
+  );
   for (const d of diagnostics) out.push(formatDiagnostic(d));
   return catalog;
 }
@@ -103,12 +108,16 @@ function printFindings(
 
 async function run(argv: readonly string[], out: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const args = parseArgs(rest, new Set(["json"]));
+  const args = parseArgs(rest, new Set(["json", "no-placeholders"]));
   const json = args.flags.json === true;
   switch (sub) {
     case "check": {
       const file = args.positionals[0];
       if (!file) throw new UsageError("check needs a template file");
+      if (/\.(bicep|tf|hcl)$/i.test(file))
+        throw new UsageError(
+          `${file}: Bicep and Terraform are not read; compile Bicep to JSON first (az bicep build --file ${file}) or export the deployment's ARM template`,
+        );
       const catalog = catalogFrom(args, out);
       const parameters = flag(args, "parameters");
       const result = checkTemplate(readJson(file, "template"), {
