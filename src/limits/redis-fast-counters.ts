@@ -2,8 +2,9 @@
 // the local counts are pushed to (and the cluster's counts pulled from) Redis every syncIntervalMs.
 //
 // Each key keeps what Redis last said (window start, previous, current) plus this unit's calls not
-// yet pushed. A key's first call on a unit awaits one load from Redis, so a fresh unit starts from
-// the cluster's count instead of from zero; every later call is synchronous.
+// yet pushed. A key's first call on a unit awaits one load from Redis (batched with the other new
+// keys of the same event-loop turn), so a fresh unit starts from the cluster's count instead of
+// from zero; every later call is synchronous.
 //
 // Overshoot bound: a unit sees other units' calls only at sync time, so with N units sharing a key
 // each can admit up to the allowance it last saw during one sync period T (syncIntervalMs plus the
@@ -20,6 +21,9 @@ import { checkRateArguments, slidingWindowHit, type WindowState } from "./algori
 import { createRedisCounterStore } from "./redis-counters.js";
 import { createHealthTracker, type RedisFailureOptions } from "./redis-health.js";
 import { runScript, SYNC_SCRIPT } from "./redis-scripts.js";
+
+/** Keys pushed per script call: large enough to amortise the round trip, small enough not to stall Redis. */
+const SYNC_BATCH = 256;
 
 export interface FastRedisCounterOptions extends RedisFailureOptions {
   client: Redis;
@@ -58,6 +62,7 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
   const { client, clock } = options;
   const prefix = options.prefix ?? "moat:";
   const health = createHealthTracker(options);
+  const failOpen = (options.failMode ?? "open") === "open";
   const exact = createRedisCounterStore(options);
   const tables = new Map<number, Map<string, Entry>>();
   const scratch: WindowState = { windowStart: 0, previous: 0, current: 0 };
@@ -82,7 +87,9 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
   function decide(entry: Entry, limit: number, increment: number): RateLimitResult {
     const now = clock.now();
     entry.lastUsed = now;
-    if (!health.isUp()) return health.rateFallback(limit);
+    // Redis unreachable: "closed" refuses; "open" keeps counting locally, so each unit still holds
+    // its own calls to the limit (the cluster total may reach N × limit until Redis is back).
+    if (!health.isUp() && !failOpen) return health.rateFallback(limit);
     advance(entry, now);
     scratch.windowStart = entry.windowStart;
     scratch.previous = entry.previous + entry.pendingPrevious;
@@ -92,31 +99,38 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
     return result;
   }
 
-  /** One SYNC_SCRIPT round trip for an entry: push its pending calls, adopt Redis's counts. */
-  async function syncEntry(entry: Entry): Promise<void> {
-    const sentStart = entry.windowStart;
-    const sentPrevious = entry.pendingPrevious;
-    const sentCurrent = entry.pendingCurrent;
-    entry.pendingPrevious = 0;
-    entry.pendingCurrent = 0;
+  /** One SYNC_SCRIPT round trip for a batch of entries: push their pending calls, adopt Redis's counts. */
+  async function syncBatch(entries: Entry[]): Promise<void> {
+    const keys: string[] = [];
+    const args: number[] = [clock.now()];
+    const sent: number[] = [];
+    for (const entry of entries) {
+      keys.push(entry.redisKey);
+      args.push(entry.windowMs, entry.windowStart, entry.pendingPrevious, entry.pendingCurrent);
+      sent.push(entry.windowStart, entry.pendingPrevious, entry.pendingCurrent);
+      entry.pendingPrevious = 0;
+      entry.pendingCurrent = 0;
+    }
     try {
-      const reply = (await runScript(
-        client,
-        SYNC_SCRIPT,
-        [entry.redisKey],
-        [clock.now(), entry.windowMs, sentStart, sentPrevious, sentCurrent],
-      )) as [number, number, number];
+      const reply = (await runScript(client, SYNC_SCRIPT, keys, args)) as number[];
       health.ok();
-      adopt(entry, Number(reply[0]), Number(reply[1]), Number(reply[2]));
+      entries.forEach((entry, i) => {
+        adopt(entry, Number(reply[3 * i]), Number(reply[3 * i + 1]), Number(reply[3 * i + 2]));
+      });
     } catch (error) {
       health.failed(error);
       // Keep the unsent calls for the next attempt, in whichever bucket they now belong to.
-      if (entry.windowStart === sentStart) {
-        entry.pendingPrevious += sentPrevious;
-        entry.pendingCurrent += sentCurrent;
-      } else if (entry.windowStart === sentStart + entry.windowMs) {
-        entry.pendingPrevious += sentCurrent;
-      }
+      entries.forEach((entry, i) => {
+        const sentStart = sent[3 * i] ?? 0;
+        const sentPrevious = sent[3 * i + 1] ?? 0;
+        const sentCurrent = sent[3 * i + 2] ?? 0;
+        if (entry.windowStart === sentStart) {
+          entry.pendingPrevious += sentPrevious;
+          entry.pendingCurrent += sentCurrent;
+        } else if (entry.windowStart === sentStart + entry.windowMs) {
+          entry.pendingPrevious += sentCurrent;
+        }
+      });
     }
   }
 
@@ -148,6 +162,7 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
     const started = performance.now();
     const now = clock.now();
     const work: Array<Promise<void>> = [];
+    let batch: Entry[] = [];
     for (const [windowMs, table] of tables) {
       for (const [key, entry] of table) {
         const idle = now - entry.lastUsed >= 2 * windowMs;
@@ -156,12 +171,37 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
           table.delete(key);
           continue;
         }
-        if (entry.loaded === undefined) work.push(syncEntry(entry));
+        if (entry.loaded === undefined) batch.push(entry);
+        if (batch.length === SYNC_BATCH) {
+          work.push(syncBatch(batch));
+          batch = [];
+        }
       }
       if (table.size === 0) tables.delete(windowMs);
     }
+    if (batch.length > 0) work.push(syncBatch(batch));
     await Promise.all(work);
     options.onSynced?.(performance.now() - started, work.length);
+  }
+
+  /**
+   * First calls of new keys within one event-loop turn share one load: a cold unit facing many
+   * clients at once costs one Redis call per SYNC_BATCH keys, not one per key.
+   */
+  let loadQueue: Entry[] = [];
+  let loadBatch: Promise<void> | undefined;
+  function load(entry: Entry): Promise<void> {
+    loadQueue.push(entry);
+    loadBatch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const queued = loadQueue;
+      loadQueue = [];
+      loadBatch = undefined;
+      const work: Array<Promise<void>> = [];
+      for (let i = 0; i < queued.length; i += SYNC_BATCH) work.push(syncBatch(queued.slice(i, i + SYNC_BATCH)));
+      await Promise.all(work);
+      for (const loaded of queued) loaded.loaded = undefined;
+    });
+    return loadBatch;
   }
 
   function sync(): Promise<void> {
@@ -202,9 +242,7 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
           lastUsed: now,
           loaded: undefined,
         };
-        created.loaded = syncEntry(created).finally(() => {
-          created.loaded = undefined;
-        });
+        created.loaded = load(created);
         table.set(key, created);
         entry = created;
       }

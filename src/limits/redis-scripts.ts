@@ -59,20 +59,45 @@ redis.call('PEXPIRE', KEYS[1], math.max(1, ws + 2 * w - now))
 return {allowed, count, math.max(0, limit - count), retry}
 `);
 
-/** KEYS[1] hash; ARGV now, windowMs, pendingWindowStart, pendingPrevious, pendingCurrent → {ws, p, c}. */
-export const SYNC_SCRIPT = script(`${ADVANCE}
-local pws = tonumber(ARGV[3])
-local pp = tonumber(ARGV[4])
-local pc = tonumber(ARGV[5])
-if pws == ws then
-  c = c + pc
-  p = p + pp
-elseif pws == ws - w then
-  p = p + pc
+/**
+ * Fast-mode sync for many keys in one call. KEYS[i] hash; ARGV now, then per key: windowMs,
+ * pendingWindowStart, pendingPrevious, pendingCurrent → {ws1, p1, c1, ws2, p2, c2, …}.
+ * (On Redis Cluster every key of one call must share a slot: give the fast store one hash tag.)
+ */
+export const SYNC_SCRIPT = script(`
+local now = tonumber(ARGV[1])
+local out = {}
+for i = 1, #KEYS do
+  local base = 1 + (i - 1) * 4
+  local w = tonumber(ARGV[base + 1])
+  local pws = tonumber(ARGV[base + 2])
+  local pp = tonumber(ARGV[base + 3])
+  local pc = tonumber(ARGV[base + 4])
+  local s = redis.call('HMGET', KEYS[i], 'ws', 'p', 'c')
+  local start = now - (now % w)
+  local ws = tonumber(s[1]) or start
+  local p = tonumber(s[2]) or 0
+  local c = tonumber(s[3]) or 0
+  if start ~= ws then
+    if start == ws + w then p = c else p = 0 end
+    c = 0
+    ws = start
+  end
+  if pws == ws then
+    c = c + pc
+    p = p + pp
+  elseif pws == ws - w then
+    p = p + pc
+  end
+  if pp + pc > 0 or s[1] then
+    redis.call('HSET', KEYS[i], 'ws', ws, 'p', p, 'c', c)
+    redis.call('PEXPIRE', KEYS[i], math.max(1, ws + 2 * w - now))
+  end
+  out[#out + 1] = ws
+  out[#out + 1] = p
+  out[#out + 1] = c
 end
-redis.call('HSET', KEYS[1], 'ws', ws, 'p', p, 'c', c)
-redis.call('PEXPIRE', KEYS[1], math.max(1, ws + 2 * w - now))
-return {ws, p, c}
+return out
 `);
 
 /**
