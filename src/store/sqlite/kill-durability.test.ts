@@ -11,8 +11,12 @@ import { createSqliteStore } from "./sqlite-store.js";
 const dir = mkdtempSync(join(tmpdir(), "moat-sqlite-kill-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test("every write acknowledged before SIGKILL is in the file afterwards", async () => {
+test("every write acknowledged before SIGKILL is in the file afterwards, and was seen by a watcher in another process", async () => {
   const path = join(dir, "moat.db");
+  // This process watches the file the child writes: only polling the change feed can see those writes.
+  const watcher = await createSqliteStore({ path, pollIntervalMs: 50 });
+  const seen = new Set<string>();
+  const stopWatching = watcher.watch(0, (event) => seen.add(event.id));
   const script = fileURLToPath(new URL("./fixtures/ack-writer.ts", import.meta.url));
   const child = spawn(process.execPath, ["--import", "tsx", script, path], { stdio: ["ignore", "pipe", "pipe"] });
   const acked: string[] = [];
@@ -33,6 +37,14 @@ test("every write acknowledged before SIGKILL is in the file afterwards", async 
   const signal = await exited;
   assert.equal(signal, "SIGKILL", `writer exited on its own: ${stderr}`);
   assert.ok(acked.length >= 50);
+
+  const deadline = performance.now() + 10_000;
+  while (!acked.every((id) => seen.has(id))) {
+    assert.ok(performance.now() < deadline, "the watcher did not see every acknowledged write");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  stopWatching();
+  await watcher.close();
 
   const store = await createSqliteStore({ path });
   try {

@@ -4,7 +4,7 @@
 // change feed while anyone watches.
 import Database from "better-sqlite3";
 import type { StoredEntity } from "../../model/resources.js";
-import type { ChangeEvent, ConfigStore, ListResult, Snapshot, WriteOp } from "../contract.js";
+import type { ChangeEvent, ConfigStore, ListOptions, ListResult, Snapshot, WriteOp } from "../contract.js";
 import { StoreError } from "../contract.js";
 import {
   assertPaging,
@@ -101,8 +101,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
 
   const currentRevision = (): number => sql.revision.get()?.revision ?? 0;
 
-  // Runs inside one IMMEDIATE transaction: preconditions are judged against the latest committed state
-  // because the write lock is taken before the first read.
+  // Runs as a savepoint inside a batch's IMMEDIATE transaction: preconditions are judged against the
+  // latest committed state because the write lock is taken before the first read.
   const applyOps = db.transaction((ops: readonly PreparedOp[]) => {
     let revision = currentRevision();
     const written: StoredEntity[] = [];
@@ -116,6 +116,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
         sql.upsert.run(op.kind, op.id, op.parentId, op.name, op.text, etag, revision);
         sql.change.run(revision, "put", op.kind, op.id, op.parentId, op.name, op.text, etag);
         written.push(entityFromRow({ ...op, parent_id: op.parentId, properties: op.text, etag, revision: revision }));
+        deleted.push(false);
         continue;
       }
       const { from, to } = descendantRange(op.id);
@@ -191,7 +192,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
       const row = guard(() => sql.get.get(kind, id));
       return row === undefined ? undefined : entityFromRow<P>(row);
     },
-    async list<P>(kind: string, listOptions: { parentId?: string; top?: number; skip?: number } = {}) {
+    async list<P>(kind: string, listOptions: ListOptions = {}) {
       const { parentId, top, skip } = listOptions;
       assertPaging(top, skip);
       const limit = top ?? -1;
