@@ -5,7 +5,7 @@ import { createManualClock, systemClock } from "../core/clock.js";
 import { counterStoreContract } from "./counter-store-contract.js";
 import { createRedisClient } from "./redis-client.js";
 import { createFastRedisCounterStore, type FastRedisCounterStore } from "./redis-fast-counters.js";
-import { deleteByPrefix, REDIS_URL, uniquePrefix, waitForReady } from "./redis-test-support.js";
+import { createCuttableProxy, deleteByPrefix, REDIS_URL, uniquePrefix, waitForReady } from "./redis-test-support.js";
 
 const prefix = uniquePrefix();
 let client: Redis;
@@ -127,6 +127,40 @@ describe("redis fast mode across units", () => {
       await open.close();
     } finally {
       dead.disconnect();
+    }
+  });
+
+  test("a cut connection: calls pending during the outage reach Redis once it is back", async () => {
+    const proxy = await createCuttableProxy(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname);
+    const viaProxy = createRedisClient({ url: `redis://127.0.0.1:${proxy.port}`, maxReconnectDelayMs: 50 });
+    try {
+      await waitForReady(viaProxy);
+      const clock = createManualClock(1_700_000_000_000);
+      const events: string[] = [];
+      const unit = createFastRedisCounterStore({
+        client: viaProxy,
+        clock,
+        prefix: `${prefix}cut:`,
+        syncIntervalMs: 0,
+        onStateChange: (state) => events.push(state),
+      });
+      for (let i = 0; i < 3; i++) await unit.hit("k", 10, 60_000);
+      await proxy.cut();
+      await unit.sync(); // fails: the 3 calls stay pending
+      assert.equal(unit.isHealthy(), false);
+      // Fail open: the unit keeps counting on its own.
+      assert.deepEqual(await unit.hit("k", 10, 60_000), { allowed: true, count: 4, remaining: 6, retryAfterMs: 0 });
+      await proxy.restore();
+      await waitForReady(viaProxy);
+      await unit.sync();
+      assert.equal(unit.isHealthy(), true);
+      assert.deepEqual(events, ["down", "up"]);
+      const other = fast({ clock, prefix: `${prefix}cut:` });
+      assert.equal((await other.hit("k", 10, 60_000)).count, 5, "Redis holds the 4 calls made around the outage");
+      await unit.close();
+    } finally {
+      viaProxy.disconnect();
+      await proxy.close();
     }
   });
 });
