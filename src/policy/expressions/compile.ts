@@ -1,0 +1,88 @@
+// Glue between parser, compiler and the public API: positions inside the expression become absolute
+// line/column diagnostics in the policy document.
+import type { Diagnostic } from "../../core/errors.js";
+import type { PolicyContext } from "../types.js";
+import type { RunEnv } from "./compile-expr.js";
+import { Compiler } from "./compile-stmt.js";
+import type { CompiledExpression } from "./index.js";
+import { LexError } from "./lexer.js";
+import { parsePolicyExpression } from "./parse-statements.js";
+import { ParseError } from "./parser.js";
+
+interface At {
+  path: string;
+  line: number;
+  column: number;
+}
+
+/** Absolute position of `offset` inside `source`, which starts at `at` in the document. */
+export function positionOf(source: string, offset: number, at: At): { line: number; column: number } {
+  let line = at.line;
+  let column = at.column;
+  const end = Math.min(offset, source.length);
+  for (let i = 0; i < end; i++) {
+    if (source[i] === "\n") {
+      line++;
+      column = 1;
+    } else column++;
+  }
+  return { line, column };
+}
+
+function diagnostic(source: string, at: At, code: string, message: string, offset: number): Diagnostic {
+  return {
+    severity: "error",
+    code,
+    message: `${message} in expression`,
+    path: at.path,
+    ...positionOf(source, offset, at),
+  };
+}
+
+export function compileExpression(
+  source: string,
+  at: At,
+):
+  | { expression: CompiledExpression; diagnostics: Diagnostic[] }
+  | { expression: undefined; diagnostics: Diagnostic[] } {
+  if (!source.startsWith("@(") && !source.startsWith("@{")) {
+    return {
+      expression: undefined,
+      diagnostics: [
+        diagnostic(source, at, "POLICY_ERR_EXPRESSION_SYNTAX", "a policy expression starts with '@(' or '@{'", 0),
+      ],
+    };
+  }
+  let parsed: ReturnType<typeof parsePolicyExpression>;
+  try {
+    parsed = parsePolicyExpression(source);
+  } catch (error) {
+    if (error instanceof ParseError || error instanceof LexError) {
+      return {
+        expression: undefined,
+        diagnostics: [diagnostic(source, at, "POLICY_ERR_EXPRESSION_SYNTAX", error.message, error.offset)],
+      };
+    }
+    throw error;
+  }
+  const compiler = new Compiler();
+  const run =
+    parsed.kind === "expression" ? compiler.expr(parsed.expr).ev : compiler.program(parsed.body, source.length - 1);
+  if (compiler.errors.length > 0) {
+    return {
+      expression: undefined,
+      diagnostics: compiler.errors.map((e) => diagnostic(source, at, e.code, e.message, e.offset)),
+    };
+  }
+  const slots = compiler.slotCount;
+  const expression: CompiledExpression = Object.freeze({
+    source,
+    usesRequestBody: compiler.usesRequestBody,
+    usesResponseBody: compiler.usesResponseBody,
+    evaluate(ctx: PolicyContext): unknown {
+      const env: RunEnv = { ctx, slots: new Array(slots) };
+      return run(env) ?? null;
+    },
+  });
+  return { expression, diagnostics: [] };
+}

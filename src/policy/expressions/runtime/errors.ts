@@ -1,0 +1,41 @@
+// Run-time failures inside an expression, shaped like .NET exceptions so that `catch (Exception e)`
+// and `e.Message` work; the policy runner turns escaping ones into ExpressionValueEvaluationFailure.
+
+export class CsException extends Error {
+  readonly type: string;
+  constructor(type: string, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = type;
+    this.type = type;
+  }
+  get Message(): string {
+    return this.message;
+  }
+  ToString(): string {
+    return `System.${this.type}: ${this.message}`;
+  }
+}
+
+export function nullReference(what: string): CsException {
+  return new CsException("NullReferenceException", `Object reference not set to an instance of an object (${what}).`);
+}
+
+export function invalidCast(from: unknown, to: string): CsException {
+  return new CsException(
+    "InvalidCastException",
+    `Unable to cast object of type '${runtimeTypeName(from)}' to type '${to}'.`,
+  );
+}
+
+/** A .NET-like type name of a run-time value, for messages. */
+export function runtimeTypeName(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "string") return "String";
+  if (typeof value === "number") return Number.isInteger(value) ? "Int32" : "Double";
+  if (typeof value === "boolean") return "Boolean";
+  if (value instanceof Uint8Array) return "Byte[]";
+  if (Array.isArray(value)) return "Array";
+  if (value instanceof Map) return "Dictionary";
+  const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+  return ctor?.replace(/^Cs/, "").replace(/View$/, "") ?? "Object";
+}
