@@ -147,8 +147,10 @@ export function createPortal(options: PortalOptions): Portal {
   ].join("; ");
 
   function originAllowed(req: IncomingMessage): boolean {
+    // The CSRF token is the defence; Origin is a second check when the browser names a real origin
+    // ("null" comes from privacy settings and sandboxed frames, which still need the token).
     const origin = req.headers.origin;
-    if (!origin || origin === "null") return origin === undefined;
+    if (!origin || origin === "null") return true;
     if (publicUrl && origin === new URL(publicUrl).origin) return true;
     // Without a configured public URL, the request's own host is the portal's origin.
     return origin === `${secure ? "https" : "http"}://${req.headers.host ?? ""}`;
@@ -160,7 +162,8 @@ export function createPortal(options: PortalOptions): Portal {
     res.setHeader("content-security-policy", csp);
     res.setHeader("x-content-type-options", "nosniff");
     res.setHeader("x-frame-options", "DENY");
-    res.setHeader("referrer-policy", "no-referrer");
+    // same-origin: our own form posts carry a real Origin; links out never leak token-bearing URLs.
+    res.setHeader("referrer-policy", "same-origin");
     const url = new URL(req.url ?? "/", "http://portal.invalid");
     const method = req.method === "HEAD" ? "GET" : (req.method ?? "GET");
 
@@ -225,7 +228,16 @@ export function createPortal(options: PortalOptions): Portal {
         ctx.form = await readForm(ctx.req);
         const token = ctx.form.get("_csrf") ?? String(ctx.req.headers["x-csrf-token"] ?? "");
         if (!hadSession || !originAllowed(ctx.req) || !token || !safeEqual(token, ctx.session.csrf)) {
-          app.log.warn({ requestId: ctx.requestId, path: ctx.url.pathname }, "portal: CSRF check failed");
+          app.log.warn(
+            {
+              requestId: ctx.requestId,
+              path: ctx.url.pathname,
+              hadSession,
+              origin: ctx.req.headers.origin,
+              token: token !== "",
+            },
+            "portal: CSRF check failed",
+          );
           return page(
             app,
             ctx,
