@@ -30,6 +30,15 @@ export function mapOpenApi3(
   const info = isObject(doc.info) ? doc.info : {};
   const servers = Array.isArray(doc.servers) ? doc.servers.filter(isObject) : [];
   const serverUrls = servers.map((s) => expandServerUrl(s, options.sourceUrl)).filter((u) => u !== undefined);
+  if (servers.length > 0 && serverUrls.length === 0 && !options.serviceUrl) {
+    warnings.push(
+      warning(
+        "OPENAPI_WARN_RELATIVE_SERVER",
+        "servers[0].url is relative and the document has no source URL: set serviceUrl on the API",
+        "servers[0].url",
+      ),
+    );
+  }
   const api: ApiProperties = {
     displayName: typeof info.title === "string" && info.title.trim() ? info.title.trim().slice(0, 300) : "API",
     path: options.path ?? "",

@@ -275,3 +275,38 @@ describe("importOpenApi rejects bad documents with diagnostics and nothing else"
     assert.equal(typeof result.diagnostics[0]?.line, "number");
   });
 });
+
+describe("importOpenApi never throws", () => {
+  test("absurdly nested documents give a diagnostic", async () => {
+    let deep: unknown = {};
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const result = await importOpenApi(
+      { openapi: "3.0.0", info: { title: "x", version: "1" }, paths: {}, "x-deep": deep },
+      { apiId: "x" },
+    );
+    assert.equal(result.diagnostics[0]?.code, "OPENAPI_ERR_INVALID");
+  });
+
+  test("YAML alias bombs are refused", async () => {
+    const bomb = [
+      'openapi: "3.0.0"',
+      "a: &a [x, x, x, x, x, x, x, x, x, x]",
+      "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]",
+      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]",
+      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]",
+      "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]",
+    ].join("\n");
+    const result = await importOpenApi(bomb, { apiId: "x" });
+    assert.equal(result.diagnostics[0]?.code, "OPENAPI_ERR_SYNTAX");
+  });
+
+  test("a relative server without a source URL is a warning, not a guess", async () => {
+    const result = await importOpenApi(
+      { openapi: "3.0.0", info: { title: "x", version: "1" }, servers: [{ url: "/v1" }], paths: {} },
+      { apiId: "x" },
+    );
+    assert.deepEqual(result.diagnostics, []);
+    assert.equal(result.api.serviceUrl, undefined);
+    assert.ok(result.warnings.some((w) => w.code === "OPENAPI_WARN_RELATIVE_SERVER"));
+  });
+});

@@ -20,6 +20,17 @@ import {
 import { checkVersion, findExternalRefs, validateDocument } from "./validate.js";
 
 export async function importOpenApi(document: unknown, options: ImportOptions): Promise<ImportResult> {
+  try {
+    return await importDocument(document, options);
+  } catch (error) {
+    // Whatever a document does to the parsers (absurd nesting overflowing the stack, say), the
+    // caller gets a diagnostic, never an exception.
+    const message = error instanceof RangeError ? "the document is nested too deeply" : String(error);
+    return rejected([errorDiagnostic("OPENAPI_ERR_INVALID", `the document cannot be processed: ${message}`)]);
+  }
+}
+
+async function importDocument(document: unknown, options: ImportOptions): Promise<ImportResult> {
   let value = document;
   if (typeof document === "string" || Buffer.isBuffer(document)) {
     const parsed = parseOpenApiText(document.toString());

@@ -38,7 +38,8 @@ export function parseOpenApiText(text: string): ParsedText {
     };
   }
   try {
-    return { value: doc.toJS({ maxAliasCount: 1000 }), diagnostics: [] };
+    // toJS's default alias limit (100) stops "billion laughs" expansions.
+    return { value: doc.toJS(), diagnostics: [] };
   } catch (error) {
     return {
       value: undefined,
