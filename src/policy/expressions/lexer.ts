@@ -310,9 +310,10 @@ export function tokenize(src: string, base = 0): Token[] {
         [value, j] = readEscape(j);
       } else {
         value = src[j] ?? "";
+        if (value === "\n" || value === "'") fail("invalid character literal", start);
         j++;
       }
-      if (src[j] !== "'" || value === "" || value === "\n") fail("invalid character literal", start);
+      if (src[j] !== "'" || value === "") fail("invalid character literal", start);
       i = j + 1;
       tokens.push({ kind: "char", value, offset: base + start, end: base + i });
       continue;

@@ -1,5 +1,6 @@
 // Newtonsoft.Json's LINQ-to-JSON model (JToken, JObject, JArray, JValue, JProperty) over plain JSON,
 // with parent links so that `token.Remove()` and `obj.Property(name).Remove()` work like in .NET.
+import { CsAnonymous, CsEnum } from "../to-string.js";
 import { CsException, invalidCast } from "./errors.js";
 import { CsDateTime, CsGuid, CsTimeSpan } from "./time.js";
 
@@ -277,6 +278,8 @@ export function toPlainJson(value: unknown): unknown {
     return out;
   }
   if (value instanceof KeyValue) return { Key: toPlainJson(value.Key), Value: toPlainJson(value.Value) };
+  if (value instanceof CsAnonymous) return toPlainJson(value.members);
+  if (value instanceof CsEnum) return value.value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = toPlainJson(v);
   return out;

@@ -89,7 +89,7 @@ const DICT_METHODS: Record<string, (d: Map<unknown, unknown>, args: unknown[]) =
 };
 
 const JSON_METHODS: Record<string, Method> = {
-  Value: (t: JToken, [key], [type]) => fromJToken(jGet(t, key), type ?? "object"),
+  Value: (t: JToken, args, [type]) => fromJToken(args.length === 0 ? t : jGet(t, args[0]), type ?? "object"),
   Values: (t: JToken, _args, [type]) =>
     [...(toIterable(t) ?? [])].map((x) =>
       fromJToken(x instanceof KeyValue ? (x.Value as JToken) : (x as JToken), type ?? "object"),
