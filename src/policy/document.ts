@@ -101,6 +101,7 @@ export function parseDocument(
     }
     assignPaths(sectionEl, section);
     p.section = section;
+    p.noText(sectionEl);
     const items: SectionItem[] = [];
     let bases = 0;
     for (const el of sectionEl.children) {

@@ -229,6 +229,19 @@ export class PolicyParser {
     return el.children;
   }
 
+  /** Containers of statements (sections, choose, when, retry …) hold elements only: stray text is an error. */
+  noText(el: XmlElement): void {
+    const text = el.text.trim();
+    if (text !== "") {
+      const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+      this.error(
+        "POLICY_ERR_UNEXPECTED_TEXT",
+        `unexpected text "${shown}" in <${el.name}> at line ${el.line}: only policy elements are allowed here`,
+        el,
+      );
+    }
+  }
+
   /** Checks attributes of a non-statement child element (e.g. <when condition>), warning on unknown ones. */
   finishChild(el: XmlElement): void {
     this.reportUnknownAttributes(el);

@@ -18,20 +18,23 @@ export const choose = definePolicy<ChooseConfig>({
   parse(el, p) {
     const m = p.mark();
     const config: ChooseConfig = { branches: [], otherwise: undefined };
+    p.noText(el);
     for (const child of p.children(el, ["when", "otherwise"])) {
       if (child.name === "when") {
         if (config.otherwise) p.error("POLICY_ERR_CHOOSE_ORDER", "<when> must come before <otherwise>", child);
         const condition = p.boolean(child, "condition", { required: true });
         p.finishChild(child);
+        p.noText(child);
         const statements = p.statements(child.children);
         if (condition) config.branches.push({ condition, statements });
       } else if (child.name === "otherwise") {
         if (config.otherwise) p.error("POLICY_ERR_DUPLICATE", "<choose> may have only one <otherwise>", child);
         p.finishChild(child);
+        p.noText(child);
         config.otherwise = p.statements(child.children);
       }
     }
-    if (config.branches.length === 0 && !p.failedSince(m)) {
+    if (config.branches.length === 0 && !p.failedSince(m) && el.children.every((c) => c.name !== "when")) {
       p.error("POLICY_ERR_REQUIRED", "<choose> needs at least one <when> element", el);
     }
     return p.failedSince(m) ? undefined : config;

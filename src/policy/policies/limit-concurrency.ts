@@ -16,6 +16,7 @@ export const limitConcurrency = definePolicy<{ key: Dyn<string>; max: number; ch
     const m = p.mark();
     const key = p.nonEmpty(el, "key", { required: true });
     const max = p.integer(el, "max-count", { required: true, min: 1, expression: false });
+    p.noText(el);
     const children = p.statements(el.children);
     if (p.failedSince(m) || !key || max?.kind !== "const") return undefined;
     return { key, max: max.value, children };

@@ -46,6 +46,7 @@ export const retry = definePolicy<RetryConfig>({
     const maxIntervalS = p.integer(el, "max-interval", { min: 0, max: 300 });
     const deltaS = p.integer(el, "delta", { min: 0, max: 300 });
     const firstFastRetry = p.boolean(el, "first-fast-retry");
+    p.noText(el);
     const children = p.statements(el.children);
     if (p.failedSince(m) || !condition || !count || !intervalS) return undefined;
     return { condition, count, intervalS, maxIntervalS, deltaS, firstFastRetry, children };

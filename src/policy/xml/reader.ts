@@ -234,8 +234,18 @@ class Reader {
         if (close >= 0 && this.s.slice(codeEnd, close).trim() === "") end = close;
       }
     }
-    if (end < 0) end = this.s.indexOf(quote, valueStart);
-    if (end < 0) throw new XmlSyntaxError(`attribute ${name} value is not terminated`, start);
+    if (end < 0) {
+      end = this.s.indexOf(quote, valueStart);
+      if (end < 0) throw new XmlSyntaxError(`attribute ${name} value is not terminated`, start);
+      // Escaped documents (&quot;) scan fine once decoded; one that is still unbalanced is broken.
+      const decoded = decodeEntities(this.s.slice(valueStart, end)).trimStart();
+      if (/^@[({]/.test(decoded) && scanCode(decoded, 1) < 0) {
+        throw new XmlSyntaxError(
+          `the expression in attribute ${name} is not closed (a ')' or '}' is missing, or a string is not terminated)`,
+          start,
+        );
+      }
+    }
     this.i = end + 1;
     return { name, value: decodeEntities(this.s.slice(valueStart, end)), ...this.position(start) };
   }
