@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { cacheContract } from "./cache-contract.js";
 import { createRedisResponseCache, createRedisValueCache, decodeResponse, encodeResponse } from "./redis-cache.js";
 import { createRedisClient } from "./redis-client.js";
-import { createCuttableProxy, deleteByPrefix, REDIS_URL, uniquePrefix, waitForReady } from "./redis-test-support.js";
+import { createCuttableProxy, deleteByPrefix, REDIS_URL, uniquePrefix, waitForReady } from "./test-support/redis.js";
 
 const prefix = uniquePrefix();
 let client: Redis;

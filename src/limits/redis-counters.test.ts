@@ -7,7 +7,7 @@ import { createMemoryCounterStore } from "./memory-counters.js";
 import { createRedisClient } from "./redis-client.js";
 import { createRedisCounterStore } from "./redis-counters.js";
 import { RATE_SCRIPT } from "./redis-scripts.js";
-import { createCuttableProxy, deleteByPrefix, REDIS_URL, uniquePrefix, waitForReady } from "./redis-test-support.js";
+import { createCuttableProxy, deleteByPrefix, REDIS_URL, uniquePrefix, waitForReady } from "./test-support/redis.js";
 
 const prefix = uniquePrefix();
 let client: Redis;

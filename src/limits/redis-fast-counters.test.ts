@@ -5,7 +5,7 @@ import { createManualClock, systemClock } from "../core/clock.js";
 import { counterStoreContract } from "./counter-store-contract.js";
 import { createRedisClient } from "./redis-client.js";
 import { createFastRedisCounterStore, type FastRedisCounterStore } from "./redis-fast-counters.js";
-import { createCuttableProxy, deleteByPrefix, REDIS_URL, uniquePrefix, waitForReady } from "./redis-test-support.js";
+import { createCuttableProxy, deleteByPrefix, REDIS_URL, uniquePrefix, waitForReady } from "./test-support/redis.js";
 
 const prefix = uniquePrefix();
 let client: Redis;
