@@ -7,3 +7,4 @@ export { REDACT_PATHS, redactUrl } from "./observability/access-log.js";
 export type { PolicyEngine } from "./policy-engine.js";
 export { HEALTH_PATH } from "./server/handler.js";
 export type { BoundAddress, ListenAddress } from "./server/listeners.js";
+export { type GatewayUnit, type GatewayUnitOptions, startGatewayUnit } from "./unit.js";
