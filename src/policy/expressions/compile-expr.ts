@@ -33,6 +33,8 @@ export interface Node {
   type: string;
   /** Inside a `?.` chain: a null receiver yields null instead of throwing. */
   nullChain?: boolean;
+  /** Literal: the value is known at compile time. */
+  constant?: boolean;
 }
 
 type Resolved = { kind: "value"; node: Node } | { kind: "type"; name: string } | { kind: "namespace"; name: string };
@@ -245,6 +247,21 @@ export abstract class ExprCompiler {
     this.noteBody(target, name);
     const lenient = nullCond || target.nullChain === true;
     const t = target.ev;
+    if (CONTEXT_TYPES[target.type] && !CONTEXT_TYPES[target.type]!.dictionary) {
+      // Views of the context object model: a direct getter read, checked at compile time.
+      return {
+        ev: (env) => {
+          const o = t(env) as Record<string, unknown> | null | undefined;
+          if (o === null || o === undefined) {
+            if (lenient) return null;
+            return getProperty(o, name);
+          }
+          return o[name];
+        },
+        type,
+        nullChain: lenient,
+      };
+    }
     return {
       ev: (env) => {
         const o = t(env);
@@ -260,7 +277,7 @@ export abstract class ExprCompiler {
     switch (e.kind) {
       case "literal": {
         const v = e.value;
-        return { ev: () => v, type: e.type };
+        return { ev: () => v, type: e.type, constant: true };
       }
       case "interp":
         return this.interpolation(e);
@@ -467,11 +484,7 @@ export abstract class ExprCompiler {
 
   /** The value of a node that does not depend on the request (literals only). */
   protected constant(node: Node): unknown {
-    try {
-      return node.ev(undefined as unknown as RunEnv);
-    } catch {
-      return undefined;
-    }
+    return node.constant ? node.ev(undefined as unknown as RunEnv) : undefined;
   }
 
   private outCall(recv: Node, name: string, nodes: Node[], outs: Arg[], at: number): Node {

@@ -71,7 +71,8 @@ test("every corpus expression compiles or is rejected with a positioned diagnost
       assert.equal(d.severity, "error");
       assert.match(d.code, /^POLICY_ERR_EXPRESSION_/);
       // Unsupported constructs are named; syntax errors say what was expected.
-      if (d.code === "POLICY_ERR_EXPRESSION_UNSUPPORTED") assert.match(d.message, /'[^']+'/, `${e.file}:${e.line}: ${d.message}`);
+      if (d.code === "POLICY_ERR_EXPRESSION_UNSUPPORTED")
+        assert.match(d.message, /'[^']+'/, `${e.file}:${e.line}: ${d.message}`);
       assert.ok(d.line !== undefined && d.line >= e.line, `${e.file}:${e.line}: line ${d.line}`);
       assert.ok(d.column !== undefined && d.column >= 1);
     }

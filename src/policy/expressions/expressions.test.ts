@@ -17,9 +17,9 @@ function run(source: string, options: FakeContextOptions = {}): unknown {
 
 const jwt = [
   Buffer.from('{"alg":"RS256","typ":"JWT"}').toString("base64url"),
-  Buffer.from('{"sub":"user-7","aud":["api://moat"],"name":"Ada","roles":["a","b"],"exp":1800000000,"iss":"https://issuer"}').toString(
-    "base64url",
-  ),
+  Buffer.from(
+    '{"sub":"user-7","aud":["api://moat"],"name":"Ada","roles":["a","b"],"exp":1800000000,"iss":"https://issuer"}',
+  ).toString("base64url"),
   "signature",
 ].join(".");
 
@@ -35,7 +35,7 @@ const CASES: Array<[string, string, FakeContextOptions?]> = [
   ["@(1.5m + 1)", "2.5"],
   ["@(0.1 + 0.2)", "0.30000000000000004"],
   ["@(1 < 2 && !(3 <= 2) || false)", "True"],
-  ["@(true ? \"a\" : \"b\")", "a"],
+  ['@(true ? "a" : "b")', "a"],
   ['@("a" + 1 + 2)', "a12"],
   ['@(1 + 2 + "a")', "3a"],
   ['@("x" + null + true)', "xTrue"],
@@ -51,9 +51,9 @@ const CASES: Array<[string, string, FakeContextOptions?]> = [
   ["@('x'.ToString() + \"\\n\".Length + '\\''.ToString())", "x1'"],
   ['@("\\u0041\\t" + "b")', "A\tb"],
   // strings
-  ['@("a,b,,c".Split(\',\').Length)', "4"],
-  ['@("a,b,,c".Split(new[] { \',\' }, StringSplitOptions.RemoveEmptyEntries).Length)', "3"],
-  ['@("k=v=w".Split(new char[] {\'=\'}, 2)[1])', "v=w"],
+  ["@(\"a,b,,c\".Split(',').Length)", "4"],
+  ["@(\"a,b,,c\".Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries).Length)", "3"],
+  ["@(\"k=v=w\".Split(new char[] {'='}, 2)[1])", "v=w"],
   ['@("Hello".Substring(1, 3))', "ell"],
   ['@("Hello".ToUpperInvariant().ToLower())', "hello"],
   ['@("  pad ".Trim() + "|" + "xxa==".TrimEnd(\'=\'))', "pad|xxa"],
@@ -61,7 +61,7 @@ const CASES: Array<[string, string, FakeContextOptions?]> = [
   ['@("abc".StartsWith("AB", StringComparison.OrdinalIgnoreCase))', "True"],
   ['@("abc".Equals("ABC", StringComparison.OrdinalIgnoreCase))', "True"],
   ['@("abc".IndexOf("c"))', "2"],
-  ['@("7".PadLeft(3, \'0\'))', "007"],
+  ["@(\"7\".PadLeft(3, '0'))", "007"],
   ['@(string.IsNullOrEmpty("") && String.IsNullOrEmpty(null))', "True"],
   ['@(string.Join(",", new[] { "a", "b" }))', "a,b"],
   ['@(string.Format("/{0}/{1:D2}", "x", 5))', "/x/05"],
@@ -70,15 +70,15 @@ const CASES: Array<[string, string, FakeContextOptions?]> = [
   ["@(string.Empty.Length)", "0"],
   ['@("abc"[1])', "b"],
   // LINQ
-  ['@(new[] { 3, 1, 2 }.OrderBy(x => x).First())', "1"],
-  ['@(new[] { 1, 2, 3, 4 }.Where(x => x % 2 == 0).Select(x => x * 10).Sum())', "60"],
+  ["@(new[] { 3, 1, 2 }.OrderBy(x => x).First())", "1"],
+  ["@(new[] { 1, 2, 3, 4 }.Where(x => x % 2 == 0).Select(x => x * 10).Sum())", "60"],
   ['@(new[] { "a", "b" }.Any(s => s == "b") && new[] { 1 }.All(i => i > 0))', "True"],
-  ['@(new[] { 1, 2, 2, 3 }.Distinct().Count())', "3"],
-  ['@(new[] { 1, 2, 3 }.Skip(1).Take(1).Single())', "2"],
-  ['@(new[] { 1, 2, 3 }.Aggregate((a, b) => a * b))', "6"],
+  ["@(new[] { 1, 2, 2, 3 }.Distinct().Count())", "3"],
+  ["@(new[] { 1, 2, 3 }.Skip(1).Take(1).Single())", "2"],
+  ["@(new[] { 1, 2, 3 }.Aggregate((a, b) => a * b))", "6"],
   ['@(new[] { "x" }.FirstOrDefault(s => s == "y") ?? "none")', "none"],
   ['@(new[] { "POST", "PUT" }.Contains("post", StringComparer.OrdinalIgnoreCase))', "True"],
-  ['@(new[] { 1, 5, 3 }.Max() + new[] { 4, 2 }.Min())', "7"],
+  ["@(new[] { 1, 5, 3 }.Max() + new[] { 4, 2 }.Min())", "7"],
   // context
   ["@(context.Request.Method)", "POST", { method: "POST" }],
   ["@(context.Request.Url.Host + context.Request.Url.Path)", "api.contoso.com/echo/resource"],
@@ -93,15 +93,18 @@ const CASES: Array<[string, string, FakeContextOptions?]> = [
   ['@(context.Request.MatchedParameters["id"])', "42", { matchedParameters: { id: "42" } }],
   ['@(context.Request.MatchedParameters.GetValueOrDefault("nope", "d"))', "d"],
   ["@(context.Request.IpAddress)", "10.0.0.4"],
-  ["@(context.Api.Name + \"|\" + context.Api.ServiceUrl.Host + \"|\" + context.Api.ServiceUrl.Port)", "Echo API|backend.internal|8080"],
+  [
+    '@(context.Api.Name + "|" + context.Api.ServiceUrl.Host + "|" + context.Api.ServiceUrl.Port)',
+    "Echo API|backend.internal|8080",
+  ],
   ["@(context.Operation.Name)", "Get resource"],
-  ["@(context.Product.Name.Equals(\"Starter\"))", "True"],
+  ['@(context.Product.Name.Equals("Starter"))', "True"],
   ["@(context.Subscription.Key)", "key-1"],
   ["@(context.User.Email)", "ada@contoso.com"],
   ['@("user:" + context.User?.Id)', "user:", { withEntities: false }],
   ["@(context.Deployment.Region)", "West US"],
   ["@(context.RequestId.ToString())", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"],
-  ["@(context.Timestamp.ToString(\"o\"))", "2026-11-27T19:59:59.0000000Z"],
+  ['@(context.Timestamp.ToString("o"))', "2026-11-27T19:59:59.0000000Z"],
   ["@(context.Elapsed.TotalMilliseconds)", "1123"],
   ["@(context.Response.StatusCode == 404)", "True", { response: { statusCode: 404 } }],
   ['@(context.Response.Headers.GetValueOrDefault("x-ms-region", "unknown"))', "unknown", { response: {} }],
@@ -116,17 +119,54 @@ const CASES: Array<[string, string, FakeContextOptions?]> = [
   ['@(context.Variables.GetValueOrDefault("missing") == null)', "True"],
   ['@(context.Variables.ContainsKey("a"))', "True", { variables: { a: 1 } }],
   ['@(context.Variables["a"] is int n && n > 0 ? n * 2 : -1)', "10", { variables: { a: 5 } }],
-  ['@(((IResponse)context.Variables["r"]).StatusCode)', "202", { variables: { r: { statusCode: 202, statusReason: "Accepted", headers: new Map(), body: { buffered: true, bytes: Buffer.from("{}") } } } }],
-  ['@(((IResponse)context.Variables["r"]).Body.As<JObject>()["a"].ToString())', "1", { variables: { r: { statusCode: 200, statusReason: "OK", headers: new Map(), body: { buffered: true, bytes: Buffer.from('{"a":1}') } } } }],
+  [
+    '@(((IResponse)context.Variables["r"]).StatusCode)',
+    "202",
+    {
+      variables: {
+        r: {
+          statusCode: 202,
+          statusReason: "Accepted",
+          headers: new Map(),
+          body: { buffered: true, bytes: Buffer.from("{}") },
+        },
+      },
+    },
+  ],
+  [
+    '@(((IResponse)context.Variables["r"]).Body.As<JObject>()["a"].ToString())',
+    "1",
+    {
+      variables: {
+        r: {
+          statusCode: 200,
+          statusReason: "OK",
+          headers: new Map(),
+          body: { buffered: true, bytes: Buffer.from('{"a":1}') },
+        },
+      },
+    },
+  ],
   // bodies and JSON
-  ['@(context.Request.Body.As<JObject>(preserveContent: true)["model"].ToString())', "gpt-4o", { body: '{"model":"gpt-4o"}' }],
-  ['@((string)context.Request.Body.As<JObject>(true).SelectToken("a.b[1].c"))', "deep", { body: '{"a":{"b":[{},{"c":"deep"}]}}' }],
-  ['@(context.Request.Body.As<string>())', "raw text", { body: "raw text" }],
+  [
+    '@(context.Request.Body.As<JObject>(preserveContent: true)["model"].ToString())',
+    "gpt-4o",
+    { body: '{"model":"gpt-4o"}' },
+  ],
+  [
+    '@((string)context.Request.Body.As<JObject>(true).SelectToken("a.b[1].c"))',
+    "deep",
+    { body: '{"a":{"b":[{},{"c":"deep"}]}}' },
+  ],
+  ["@(context.Request.Body.As<string>())", "raw text", { body: "raw text" }],
   ["@(context.Request.Body == null)", "True"],
   ['@(context.Request.Body.AsFormUrlEncodedContent()["state"].Single())', "s 1", { body: "state=s+1&code=c" }],
-  ['@(context.Request.Body.As<JArray>().Count)', "2", { body: "[1,2]" }],
+  ["@(context.Request.Body.As<JArray>().Count)", "2", { body: "[1,2]" }],
   ['@(JObject.Parse("{\\"a\\":[1,2]}")["a"][1].Value<int>() + 1)', "3"],
-  ['@(new JObject(new JProperty("a", 1), new JProperty("b", "x")).ToString(Newtonsoft.Json.Formatting.None))', '{"a":1,"b":"x"}'],
+  [
+    '@(new JObject(new JProperty("a", 1), new JProperty("b", "x")).ToString(Newtonsoft.Json.Formatting.None))',
+    '{"a":1,"b":"x"}',
+  ],
   ['@(new JObject { ["error"] = "bad" }.ToString())', '{\n  "error": "bad"\n}'],
   ['@(JsonConvert.SerializeObject(new { a = 1, b = new[] { "x" } }))', '{"a":1,"b":["x"]}'],
   ['@((bool)JObject.Parse("{\\"ok\\":true}")["ok"] == true)', "True"],
@@ -140,37 +180,65 @@ const CASES: Array<[string, string, FakeContextOptions?]> = [
   ['@(DateTime.UtcNow.ToString("u").Replace(" ", "T"))', "2026-11-27T20:00:00Z"],
   ["@(DateTime.UtcNow)", "11/27/2026 20:00:00"],
   ["@(DateTimeOffset.UtcNow.ToUnixTimeSeconds())", "1795809600"],
-  ["@(DateTimeOffset.FromUnixTimeSeconds(0).ToString(\"R\"))", "Thu, 01 Jan 1970 00:00:00 GMT"],
+  ['@(DateTimeOffset.FromUnixTimeSeconds(0).ToString("R"))', "Thu, 01 Jan 1970 00:00:00 GMT"],
   ['@((DateTime.UtcNow - DateTime.Parse("2026-11-27T19:00:00Z")).TotalMinutes)', "60.00205"],
   ["@(TimeSpan.FromSeconds(90).ToString())", "00:01:30"],
   ['@(DateTime.UtcNow > DateTime.Parse("2020-01-01"))', "True"],
   ['@(Guid.Parse("3f2504e0-4f89-11d3-9a0c-0305e82c3301").ToString("N"))', "3f2504e04f8911d39a0c0305e82c3301"],
-  ['@(new Guid(Guid.Parse("3f2504e0-4f89-11d3-9a0c-0305e82c3301").ToByteArray()).ToString())', "3f2504e0-4f89-11d3-9a0c-0305e82c3301"],
+  [
+    '@(new Guid(Guid.Parse("3f2504e0-4f89-11d3-9a0c-0305e82c3301").ToByteArray()).ToString())',
+    "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+  ],
   ['@(Convert.ToBase64String(Encoding.UTF8.GetBytes("user:pw")))', "dXNlcjpwdw=="],
   ['@(Encoding.UTF8.GetString(Convert.FromBase64String("aGk=")))', "hi"],
-  ['@(BitConverter.ToString(new byte[] { 1, 171 }))', "01-AB"],
-  ['@(Convert.ToBase64String(new System.Security.Cryptography.HMACSHA256(Encoding.UTF8.GetBytes("key")).ComputeHash(Encoding.UTF8.GetBytes("msg"))))', "LZPLwb4We8sWN6SiPL/wGnh48MUO6DOVTqUiG7G4xig="],
-  ['@(BitConverter.ToString(SHA256.Create().ComputeHash(Encoding.UTF8.GetBytes("abc"))).Replace("-", "").ToLowerInvariant().Substring(0, 8))', "ba7816bf"],
+  ["@(BitConverter.ToString(new byte[] { 1, 171 }))", "01-AB"],
+  [
+    '@(Convert.ToBase64String(new System.Security.Cryptography.HMACSHA256(Encoding.UTF8.GetBytes("key")).ComputeHash(Encoding.UTF8.GetBytes("msg"))))',
+    "LZPLwb4We8sWN6SiPL/wGnh48MUO6DOVTqUiG7G4xig=",
+  ],
+  [
+    '@(BitConverter.ToString(SHA256.Create().ComputeHash(Encoding.UTF8.GetBytes("abc"))).Replace("-", "").ToLowerInvariant().Substring(0, 8))',
+    "ba7816bf",
+  ],
   ['@(Convert.ToInt32("ff", 16) + Convert.ToInt32("12"))', "267"],
   ['@(int.Parse("42") + long.Parse("1"))', "43"],
   ["@(Math.Max(3, 9) + Math.Round(2.5) + Math.Round(3.14159, 2))", "14.14"],
   ['@(Uri.EscapeDataString("a b&c") + "|" + Uri.UnescapeDataString("a%20b"))', "a%20b%26c|a b"],
   ['@(System.Net.WebUtility.UrlEncode("a b/c") + "|" + WebUtility.UrlDecode("a+b%2Fc"))', "a+b%2Fc|a b/c"],
-  ['@(WebUtility.HtmlEncode("<a href=\'x\'>"))', "&lt;a href=&#39;x&#39;&gt;"],
+  ["@(WebUtility.HtmlEncode(\"<a href='x'>\"))", "&lt;a href=&#39;x&#39;&gt;"],
   ['@(Regex.IsMatch("abc123", @"\\d+$"))', "True"],
   ['@(Regex.Match("max-age=60", @"max-age=(?<maxAge>\\d+)").Groups["maxAge"].Value)', "60"],
   ['@(Regex.Replace("a1b2", "[0-9]", "#"))', "a#b#"],
   ['@(new Uri("https://x.test/oauth/cb?q=1").AbsolutePath)', "/oauth/cb"],
-  ['@(new Random(42).Next(1, 3) >= 1)', "True"],
+  ["@(new Random(42).Next(1, 3) >= 1)", "True"],
   // helpers
-  [`@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Subject)`, "user-7", { headers: { authorization: `Bearer ${jwt}` } }],
-  [`@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt().Claims.GetValueOrDefault("roles", ""))`, "a,b", { headers: { authorization: `Bearer ${jwt}` } }],
-  [`@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt().Claims["name"][0])`, "Ada", { headers: { authorization: `Bearer ${jwt}` } }],
+  [
+    `@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Subject)`,
+    "user-7",
+    { headers: { authorization: `Bearer ${jwt}` } },
+  ],
+  [
+    `@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt().Claims.GetValueOrDefault("roles", ""))`,
+    "a,b",
+    { headers: { authorization: `Bearer ${jwt}` } },
+  ],
+  [
+    `@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt().Claims["name"][0])`,
+    "Ada",
+    { headers: { authorization: `Bearer ${jwt}` } },
+  ],
   ['@("not a jwt".AsJwt() == null)', "True"],
-  ['@(context.Request.Headers.GetValueOrDefault("Authorization").AsBasic().UserId)', "ada", { headers: { authorization: `Basic ${Buffer.from("ada:pw").toString("base64")}` } }],
+  [
+    '@(context.Request.Headers.GetValueOrDefault("Authorization").AsBasic().UserId)',
+    "ada",
+    { headers: { authorization: `Basic ${Buffer.from("ada:pw").toString("base64")}` } },
+  ],
   // statements
   ["@{ var x = 1; for (int i = 0; i < 4; i++) { x *= 2; } return x; }", "16"],
-  ['@{ var sum = 0; foreach (var p in "1,2,3".Split(\',\')) { if (p == "2") continue; sum += int.Parse(p); } return sum; }', "4"],
+  [
+    '@{ var sum = 0; foreach (var p in "1,2,3".Split(\',\')) { if (p == "2") continue; sum += int.Parse(p); } return sum; }',
+    "4",
+  ],
   ["@{ int i = 0; while (true) { i++; if (i > 5) break; } return i; }", "6"],
   ['@{ switch ("b".ToLower()) { case "a": return 1; case "b": case "c": return 2; default: return 3; } }', "2"],
   ['@{ try { return JObject.Parse("nope").ToString(); } catch (Exception e) { return "caught"; } }', "caught"],
@@ -179,11 +247,20 @@ const CASES: Array<[string, string, FakeContextOptions?]> = [
   ['@{ var list = new List<string>(); list.Add("a"); list.Add("b"); return string.Join("+", list); }', "a+b"],
   ['@{ var d = new Dictionary<string, int>(); d["a"] = 1; return d.ContainsKey("a") && d["a"] == 1; }', "True"],
   ['@{ var sb = new StringBuilder(); sb.Append("a").Append(1); return sb.ToString(); }', "a1"],
-  ['@{ var o = new JObject(); o["x"] = "y"; o.Add(new JProperty("n", 2)); o.Property("x").Remove(); return o.ToString(Formatting.None); }', '{"n":2}'],
+  [
+    '@{ var o = new JObject(); o["x"] = "y"; o.Add(new JProperty("n", 2)); o.Property("x").Remove(); return o.ToString(Formatting.None); }',
+    '{"n":2}',
+  ],
   ['@{ if (int.TryParse("12", out var n)) { return n + 1; } return -1; }', "13"],
-  ['@{ var b = new byte[4]; b[0] = (byte)300; Array.Copy(new byte[] { 7, 8 }, 0, b, 2, 2); return BitConverter.ToString(b); }', "2C-00-07-08"],
-  ['@{ string s = null; return s?.Length ?? -1; }', "-1"],
-  ['@{ var key = Convert.FromBase64String("AAECAwQFBgcICQoLDA0ODw=="); var iv = new byte[16]; var enc = Encoding.UTF8.GetBytes("secret").Encrypt("Aes", key, iv); return Encoding.UTF8.GetString(enc.Decrypt("Aes", key, iv)); }', "secret"],
+  [
+    "@{ var b = new byte[4]; b[0] = (byte)300; Array.Copy(new byte[] { 7, 8 }, 0, b, 2, 2); return BitConverter.ToString(b); }",
+    "2C-00-07-08",
+  ],
+  ["@{ string s = null; return s?.Length ?? -1; }", "-1"],
+  [
+    '@{ var key = Convert.FromBase64String("AAECAwQFBgcICQoLDA0ODw=="); var iv = new byte[16]; var enc = Encoding.UTF8.GetBytes("secret").Encrypt("Aes", key, iv); return Encoding.UTF8.GetString(enc.Decrypt("Aes", key, iv)); }',
+    "secret",
+  ],
   ['@{ context.Trace("hello"); return context.Variables.Count; }', "0"],
 ];
 
@@ -204,7 +281,7 @@ test("values keep their .NET types for callers", () => {
   assert.equal(run("@(40 + 2)"), 42);
   assert.equal(run('@("s")'), "s");
   assert.equal(run("@(null)"), null);
-  assert.ok(run("@(Encoding.UTF8.GetBytes(\"a\"))") instanceof Uint8Array);
+  assert.ok(run('@(Encoding.UTF8.GetBytes("a"))') instanceof Uint8Array);
 });
 
 test("toPolicyString formats like .NET's invariant ToString", () => {
@@ -225,7 +302,7 @@ test("body use is detected at compile time so that the gateway buffers", () => {
     return [r.expression.usesRequestBody, r.expression.usesResponseBody];
   };
   assert.deepEqual(uses("@(context.Request.Body.As<string>(preserveContent: true))"), [true, false]);
-  assert.deepEqual(uses("@(context.Response.Body.As<JObject>()[\"a\"])"), [false, true]);
+  assert.deepEqual(uses('@(context.Response.Body.As<JObject>()["a"])'), [false, true]);
   assert.deepEqual(uses('@(((IResponse)context.Variables["r"]).Body.As<string>())'), [false, false]);
   assert.deepEqual(uses("@{ var req = context.Request; return req.Body.As<string>(); }"), [true, false]);
   assert.deepEqual(uses("@(context.Request.Headers.Count)"), [false, false]);
@@ -253,16 +330,16 @@ const REJECTED: Array<[string, string, number, number]> = [
   ["@{ var x = 1; }", "not all code paths return a value", 10, 34],
   ["@{\n  var x = 1;\n  return y;\n}", "unknown identifier 'y'", 12, 10],
   ['@("abc".Frobnicate())', "unsupported member 'Frobnicate' on type 'string'", 10, 28],
-  ['@(new XmlDocument())', "unsupported type 'XmlDocument'", 10, 26],
+  ["@(new XmlDocument())", "unsupported type 'XmlDocument'", 10, 26],
   ["@(Foo.Bar())", "unknown identifier 'Foo'", 10, 22],
-  ['@(context.Request.Body.As<XDocument>())', "unsupported type 'XDocument'", 10, 46],
+  ["@(context.Request.Body.As<XDocument>())", "unsupported type 'XDocument'", 10, 46],
   ['@(context.Request.MatchedParameters("id"))', "'MatchedParameters' on type 'IRequest' is not a method", 10, 38],
-  ['@{ string s = "ab"; s[0] = \'c\'; return s; }', "strings are immutable", 10, 40],
+  ["@{ string s = \"ab\"; s[0] = 'c'; return s; }", "strings are immutable", 10, 40],
   ['@(context.Variables["a"] = 1)', "read-only", 10, 22],
   ['@("unterminated)', "unterminated string literal", 10, 22],
   ["@(typeof(string))", "'typeof' is not supported", 10, 22],
   ["@(1) trailing", "after the end of the expression", 10, 25],
-  ['@(DateTime.Bogus)', "unsupported member 'Bogus' on type 'DateTime'", 10, 31],
+  ["@(DateTime.Bogus)", "unsupported member 'Bogus' on type 'DateTime'", 10, 31],
   ['@(Regex.IsMatch("a", "(unclosed"))', "Invalid pattern", 10, 28],
 ];
 

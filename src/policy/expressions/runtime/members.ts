@@ -141,7 +141,7 @@ export function callMethod(target: unknown, name: string, args: unknown[], typeA
   }
   if (typeof target === "object") {
     const fn = (target as Record<string, unknown>)[name];
-    if (typeof fn === "function" && /^[A-Z]/.test(name)) {
+    if (typeof fn === "function" && isPascal(name)) {
       // Generic methods of views take their type argument last: As<T>(), GetValueOrDefault<T>().
       if (name === "As") return (fn as (...a: unknown[]) => unknown).call(target, typeArgs[0] ?? "string", args[0]);
       if (name === "GetValueOrDefault" && typeArgs.length > 0)
@@ -170,6 +170,12 @@ export function callMethod(target: unknown, name: string, args: unknown[], typeA
   throw missing(target, name);
 }
 
+/** Only PascalCase (C#) member names reach JS objects: internals stay unreachable. */
+function isPascal(name: string): boolean {
+  const c = name.charCodeAt(0);
+  return c >= 65 && c <= 90;
+}
+
 function isPlainObject(v: object): boolean {
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
@@ -195,7 +201,7 @@ export function getProperty(target: unknown, name: string): unknown {
     return getProperty(new ResponseView(target), name);
   } else if (target instanceof Date) {
     return getProperty(new CsDateTime(target.getTime()), name);
-  } else if (typeof target === "object" && /^[A-Z]/.test(name) && name in target) {
+  } else if (typeof target === "object" && isPascal(name) && name in target) {
     const v = (target as Record<string, unknown>)[name];
     if (typeof v !== "function") return v instanceof Date ? new CsDateTime(v.getTime()) : v;
   } else if (typeof target === "object" && Object.hasOwn(target, name)) {
