@@ -7,6 +7,7 @@ import { createManagementServer, type PolicyValidator, seedService } from "../ma
 import { type ConfigStore, createConfigStore } from "../store/index.js";
 import { ensureSecrets } from "./admin-key.js";
 import { ConfigError, type MoatConfig } from "./config.js";
+import { startPortal } from "./portal-wiring.js";
 import { ensureTlsCertificate } from "./tls.js";
 
 export interface Component {
@@ -78,6 +79,19 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
     );
     const managementUrl = await management.listen(config.management.port, config.management.host);
     components.push({ name: "management", close: () => management.close() });
+
+    // The developer portal talks to the management API over HTTPS only, trusting its certificate.
+    if (config.role !== "gateway") {
+      const logError = options.logError ?? (() => {});
+      const portal = await startPortal(config, {
+        managementUrl,
+        adminKey: secrets.adminKey,
+        managementCa: tls.cert,
+        secret: secrets.signingKey,
+        log: { info() {}, warn: logError, error: logError },
+      });
+      components.push(portal);
+    }
 
     return {
       config,

@@ -220,7 +220,7 @@ export function createCaptcha(keys: PortalKeys, clock: Clock, once: OnceSet, ttl
 const jitter = (n: number) => (Math.random() - 0.5) * 2 * n;
 
 function drawSvg(text: string): string {
-  const width = 40 + text.length * 22;
+  const width = 40 + text.length * 26;
   const height = 60;
   const parts: string[] = [];
   for (let i = 0; i < 14; i++) {
@@ -254,7 +254,7 @@ function drawSvg(text: string): string {
     parts.push(
       `<path transform="translate(${(x + jitter(2)).toFixed(1)} ${y.toFixed(1)}) rotate(${rot} 7 14)" d="${d}" stroke="${color}" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round" fill="none"/>`,
     );
-    x += 18 + randomInt(6);
+    x += 22 + randomInt(6);
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="CAPTCHA: solve the sum"><rect width="100%" height="100%" fill="#f4f6f8"/>${parts.join("")}</svg>`;
 }

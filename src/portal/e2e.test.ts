@@ -62,7 +62,8 @@ before(async () => {
     portal: { host: "127.0.0.1", port: portalPort },
     smtp: { host: "127.0.0.1", port: smtp.port, secure: false, from: "portal@moat.test" },
   };
-  app = await startApp(config);
+  // startApp starts a portal of its own (port 0 here); the test drives one with the CAPTCHA hook.
+  app = await startApp({ ...config, portal: { host: "127.0.0.1", port: 0 } });
   client = createManagementClient({
     baseUrl: app.managementUrl,
     adminKey,

@@ -31,6 +31,8 @@ export async function startRealManagement(): Promise<ManagementUnderTest> {
     store: "sqlite::memory:",
     adminKey,
     management: { host: "127.0.0.1", port: 0 },
+    // startApp starts its own portal too; these tests drive the one startPortalStack creates.
+    portal: { host: "127.0.0.1", port: 0 },
   });
   return {
     baseUrl: app.managementUrl,
