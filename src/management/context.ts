@@ -27,6 +27,7 @@ export interface ManagementOptions {
   /** Secret that signs developer SAS tokens. */
   signingKey: string;
   urls: ServiceUrls;
+  /** Defaults to the policy engine's validatePolicyDocument. */
   validatePolicy?: PolicyValidator;
   bodyLimitBytes?: number;
   /** Used in ARM ids of replies to short-form requests. */

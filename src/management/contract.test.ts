@@ -203,6 +203,13 @@ async function ensurePath(segments: string[], includeLast: boolean): Promise<voi
 async function ensureReferences(body: unknown): Promise<void> {
   const props = (body as { properties?: Json } | undefined)?.properties;
   if (!props) return;
+  // Policies may use named values ({{name}}), which must exist as in Azure.
+  if (typeof props.value === "string")
+    for (const m of props.value.matchAll(/\{\{([A-Za-z0-9-._]+)\}\}/g))
+      await h.call("PUT", `/namedValues/${m[1]}`, { properties: { displayName: m[1], value: "1" } });
+  if (typeof props.value === "string")
+    for (const m of props.value.matchAll(/logger-id="([^"]+)"/g))
+      await h.call("PUT", `/loggers/${m[1]}`, { properties: minimalBody("loggers", m[1] as string, certData) });
   for (const key of ["ownerId", "scope", "apiVersionSetId", "sourceApiId"]) {
     const value = props[key];
     if (typeof value !== "string") continue;

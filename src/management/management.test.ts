@@ -337,3 +337,65 @@ describe("bad input never 500s and leaves the store unchanged", () => {
     assert.equal(res.body.error.details[0].target, "properties.format");
   });
 });
+
+describe("policies and OpenAPI import/export", () => {
+  test("an invalid policy document is refused with the engine's diagnostics; a valid one is stored verbatim", async () => {
+    await h.call("PUT", "/apis/pol", api("pol"));
+    const bad = await h.call("PUT", "/apis/pol/policies/policy", {
+      properties: { format: "rawxml", value: "<policies><inbound><no-such-policy /></inbound></policies>" },
+    });
+    assert.equal(bad.status, 400);
+    assert.ok(bad.body.error.details.length > 0);
+    assert.match(bad.body.error.details[0].target, /^properties\.value/);
+    assert.equal((await h.call("GET", "/apis/pol/policies/policy")).status, 404);
+    const xml =
+      '<policies>\n  <inbound><base /><set-header name="x" exists-action="override"><value>1</value></set-header></inbound>\n  <backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error>\n</policies>';
+    assert.equal(
+      (await h.call("PUT", "/apis/pol/policies/policy", { properties: { format: "rawxml", value: xml } })).status,
+      201,
+    );
+    assert.equal((await h.call("GET", "/apis/pol/policies/policy")).body.properties.value, xml);
+  });
+
+  test("inline OpenAPI import creates the API and its operations; export returns a document", async () => {
+    const doc = {
+      openapi: "3.0.1",
+      info: { title: "Pets", version: "1.0" },
+      servers: [{ url: "http://pets.internal" }],
+      paths: {
+        "/pets": { get: { operationId: "listPets", responses: { "200": { description: "ok" } } } },
+        "/pets/{id}": {
+          get: {
+            operationId: "getPet",
+            parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+            responses: { "200": { description: "ok" } },
+          },
+        },
+      },
+    };
+    const res = await h.call("PUT", "/apis/pets", {
+      properties: { format: "openapi+json", path: "pets", value: JSON.stringify(doc) },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.properties.displayName, "Pets");
+    const ops = await h.call("GET", "/apis/pets/operations");
+    assert.equal(ops.body.count, 2);
+    const exported = await h.call("GET", "/apis/pets?export=true&format=openapi%2Bjson");
+    assert.equal(exported.status, 200);
+    assert.equal(exported.body.value.openapi.startsWith("3."), true);
+    assert.ok(exported.body.value.paths["/pets/{id}"]);
+  });
+
+  test("an invalid OpenAPI document is a 400 naming the problem and creates nothing", async () => {
+    const before = await h.options.store.revision();
+    const res = await h.call("PUT", "/apis/broken", {
+      properties: { format: "openapi+json", path: "b", value: '{"openapi":"3.0.0"}' },
+    });
+    assert.equal(res.status, 400);
+    assert.ok(res.body.error.details.length > 0);
+    assert.equal(await h.options.store.revision(), before);
+    const wsdl = await h.call("PUT", "/apis/soap", { properties: { format: "wsdl", path: "s", value: "<x/>" } });
+    assert.equal(wsdl.status, 400);
+    assert.equal(wsdl.body.error.details[0].target, "properties.format");
+  });
+});

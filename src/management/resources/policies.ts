@@ -1,6 +1,7 @@
 // Policy documents at global, product, API and operation scope, and policy fragments. Documents are
 // stored verbatim; every write is checked by the policy engine and refused with all its diagnostics.
 import { z } from "zod";
+import { validatePolicyDocument } from "../../policy/index.js";
 import type { PolicyEnvironment, PolicyScope } from "../../policy/types.js";
 import type { RequestContext } from "../context.js";
 import { diagnosticsToDetails, validationError } from "../errors.js";
@@ -49,14 +50,10 @@ async function checkDocument(ctx: RequestContext, props: Props, scope: PolicySco
         target: "properties.format",
       },
     ]);
-  const validate = ctx.options.validatePolicy;
-  if (validate) {
-    const details = diagnosticsToDetails(
-      validate(String(props.value), scope, await policyEnvironment(ctx)),
-      "properties.value",
-    );
-    if (details.length > 0) throw validationError(details, `The policy document is not valid: ${details[0]?.message}`);
-  }
+  const validate = ctx.options.validatePolicy ?? validatePolicyDocument;
+  const diagnostics = validate(String(props.value), scope, await policyEnvironment(ctx));
+  const details = diagnosticsToDetails(diagnostics, "properties.value");
+  if (details.length > 0) throw validationError(details, `The policy document is not valid: ${details[0]?.message}`);
   return { ...props, format };
 }
 
