@@ -22,7 +22,7 @@ test("a gateway unit serves health over HTTP and HTTPS and exposes metrics inter
   });
   try {
     const [http, https] = unit.addresses;
-    assert.ok(http && https && https.secure);
+    assert.ok(http && https?.secure);
     const a = await request(`http://127.0.0.1:${http.port}/status-0123456789abcdef`);
     assert.equal(a.statusCode, 200);
     await a.body.dump();
