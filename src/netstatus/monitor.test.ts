@@ -207,3 +207,63 @@ describe("NetworkStatus monitor", () => {
     assert.equal(calls, seen);
   });
 });
+
+describe("spec §19.7 NetworkStatus cases", () => {
+  const sqlDep: Dependency = {
+    name: "sqlsrv0001.database.windows.net",
+    resourceType: "SQLDatabase",
+    isOptional: false,
+    probe: { kind: "tcp", host: "sqlsrv0001.database.windows.net", port: 1433 },
+    flow: { protocol: "Tcp", ip: "198.51.100.130", port: 1433 },
+  };
+  const blobDep: Dependency = {
+    name: "apimgmtst0001.blob.core.windows.net",
+    resourceType: "BlobStorage",
+    isOptional: false,
+    probe: { kind: "tcp", host: "apimgmtst0001.blob.core.windows.net", port: 443 },
+    flow: { protocol: "Tcp", ip: "198.51.100.10", port: 443 },
+  };
+  const live = async () => ({ ok: true, durationMs: 0 });
+  const at = (m: number) =>
+    `2024-01-01T${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}:00Z`;
+
+  test("T57 refresh: a rule added between probes shows at the next probe, naming the rule", async () => {
+    const t0 = Date.parse("2024-01-01T00:00:00Z");
+    const clock = createManualClock(t0);
+    const model = (extra: SecurityRule[] = []) => {
+      const t = fixtureTopology({ recommended: true });
+      const nsg = t.networkSecurityGroups[0] as { securityRules: SecurityRule[] };
+      nsg.securityRules = [...nsg.securityRules.map((r) => ({ ...r, priority: r.priority + 50 })), ...extra];
+      return { index: compileFixture(t), subnetId: ids.snetApim, sourceIp: "10.0.1.4" };
+    };
+    const m = createNetworkStatusMonitor({ dependencies: [sqlDep, blobDep], clock, model: model(), probe: live });
+    await m.probeNow();
+    clock.set(t0 + 15 * 60_000);
+    await m.probeNow();
+    clock.set(t0 + 20 * 60_000);
+    m.setModel(model([rule("deny-sql", 100, "Outbound", "Deny", "Tcp", "*", "Sql", "1433")]));
+    clock.set(t0 + 29 * 60_000);
+    let sql = m.status().connectivityStatus[0];
+    assert.deepEqual([sql?.status, sql?.lastUpdated], ["success", at(15)]);
+    clock.set(t0 + 30 * 60_000);
+    await m.probeNow();
+    const [s, b] = m.status().connectivityStatus;
+    assert.deepEqual([s?.status, s?.lastStatusChange, s?.isOptional], ["failure", at(30), false]);
+    assert.match(s?.error ?? "", /NSG rule deny-sql \(priority 100, nsg-apim\) blocks TCP 1433/);
+    assert.deepEqual([b?.status, b?.lastUpdated, b?.lastStatusChange], ["success", at(30), at(0)]);
+    clock.set(t0 + 60 * 60_000);
+    sql = m.status().connectivityStatus[0];
+    assert.equal(sql?.lastUpdated, at(30));
+  });
+
+  test("T56 DNS snapshot: Azure DNS shown as 168.63.129.16; apply resets to initializing", async () => {
+    const m = createNetworkStatusMonitor({ dependencies: [blobDep], clock: createManualClock(0), probe: live });
+    assert.deepEqual(m.status().dnsServers, ["168.63.129.16"]);
+    await m.probeNow();
+    m.reset(["10.0.2.53"]);
+    assert.deepEqual(m.status(), {
+      dnsServers: ["10.0.2.53"],
+      connectivityStatus: [{ ...m.status().connectivityStatus[0], status: "initializing" } as never],
+    });
+  });
+});

@@ -6,6 +6,7 @@ export * from "./ipv4.js";
 export * from "./model.js";
 export * from "./nsg-eval.js";
 export * from "./nsg-rules.js";
+export * from "./reachability.js";
 export * from "./regions.js";
 export * from "./required-flows.js";
 export * from "./routes.js";

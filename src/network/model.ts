@@ -146,3 +146,13 @@ export function virtualNetworkIdOfSubnet(subnetId: string): string {
   const i = subnetId.toLowerCase().lastIndexOf("/subnets/");
   return i < 0 ? subnetId : subnetId.slice(0, i);
 }
+
+/** A public IP resource, used by stv2 services (publicIpAddressId, spec §10.5). */
+export interface PublicIpAddress {
+  id: string;
+  subscriptionId: string;
+  location: string;
+  sku: "Basic" | "Standard";
+  publicIPAddressVersion: "IPv4" | "IPv6";
+  ipAddress?: string;
+}

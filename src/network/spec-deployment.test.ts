@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { formatIpv4, parseCidr, reservedAddresses, usableRange } from "./ipv4.js";
-import type { Route, SecurityRule, Topology } from "./model.js";
+import type { PublicIpAddress, Route, SecurityRule, Topology } from "./model.js";
+import { listenerReachable } from "./reachability.js";
 import { allocateAddresses } from "./sizing.js";
 import { compileFixture, contoso, fixtureTopology, ids, recommendedRules, rule } from "./test-fixtures.js";
 import { type ApimServiceInput, type DeploymentValidationOptions, validateDeployment } from "./validate-deployment.js";
@@ -339,5 +340,74 @@ describe("§19.7 addresses", () => {
       "10.0.3.20",
       "10.0.3.21",
     ]);
+  });
+});
+
+describe("§19.7 public IPs and reachability", () => {
+  const pip = (name: string, extra: Partial<PublicIpAddress> = {}): PublicIpAddress => ({
+    id: `/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/${name}`,
+    subscriptionId: "sub-1",
+    location: "westus",
+    sku: "Standard",
+    publicIPAddressVersion: "IPv4",
+    ipAddress: "192.0.2.70",
+    ...extra,
+  });
+  const pips = [
+    pip("pip-1"),
+    pip("pip-2"),
+    pip("pip-basic", { sku: "Basic" }),
+    pip("pip-east", { location: "eastus" }),
+  ];
+  const withPip = (name: string, type = "External") => {
+    const s = contoso({ type });
+    return { ...s, properties: { ...s.properties, publicIpAddressId: pip(name).id } };
+  };
+  const v14 = (svc: Svc, previous?: DeploymentValidationOptions["previous"]) =>
+    run(recommended([], true), svc, { platformVersion: "stv2", publicIpAddresses: pips, previous })
+      .filter((f) => f.check === "V14")
+      .map((f) => f.code);
+
+  test("T52 stv2 public IP", () => {
+    assert.deepEqual(v14(withPip("pip-1")), []);
+    const deployed = {
+      virtualNetworkType: "External",
+      locations: { "West US": { subnetResourceId: ids.snetApim, publicIpAddressId: pip("pip-1").id } },
+    };
+    assert.deepEqual(v14(withPip("pip-1", "Internal"), deployed), ["PublicIpReused"]);
+    assert.deepEqual(v14(withPip("pip-2", "Internal"), deployed), []);
+    assert.deepEqual(v14(withPip("pip-basic")), ["PublicIpInvalid"]);
+    assert.deepEqual(v14(withPip("pip-east")), ["PublicIpInvalid"]);
+  });
+
+  test("T55 reachability of the Internal listener", () => {
+    const t = recommended();
+    vnetA(t).virtualNetworkPeerings = [{ remoteVirtualNetworkId: ids.vnetB }, { remoteVirtualNetworkId: ids.vnetC }];
+    const b = t.virtualNetworks[1];
+    const c = t.virtualNetworks[2];
+    if (b) b.virtualNetworkPeerings = [{ remoteVirtualNetworkId: ids.vnetA }];
+    if (c) c.virtualNetworkPeerings = [{ remoteVirtualNetworkId: ids.vnetA }];
+    const idx = compileFixture(t);
+    const ask = (clientIp: string, platformVersion: "stv1" | "stv2" = "stv1") =>
+      listenerReachable(idx, {
+        apimSubnetId: ids.snetApim,
+        mode: "Internal",
+        platformVersion,
+        unitIp: "10.0.1.5",
+        port: 443,
+        clientIp,
+      });
+    assert.deepEqual(ask("10.1.0.4"), { reachable: true });
+    assert.equal((ask("10.2.1.4") as { reason: string }).reason, "GlobalPeeringBasicIlb");
+    assert.deepEqual(ask("10.2.1.4", "stv2"), { reachable: true });
+    assert.equal((ask("203.0.113.10") as { reason: string }).reason, "PrivateListener");
+    const ext = listenerReachable(idx, {
+      apimSubnetId: ids.snetApim,
+      mode: "External",
+      unitIp: "10.0.1.4",
+      port: 443,
+      clientIp: "203.0.113.10",
+    });
+    assert.deepEqual(ext, { reachable: true });
   });
 });

@@ -2,7 +2,7 @@
 // one finding per broken rule with severity, code, the rule in words, the resource path and the fix.
 import type { Diagnostic } from "../core/errors.js";
 import { parseIpv4 } from "./ipv4.js";
-import { parseSubnetId, type Subnet, sameId, type VirtualNetwork } from "./model.js";
+import { type PublicIpAddress, parseSubnetId, type Subnet, sameId, type VirtualNetwork } from "./model.js";
 import { evaluateFlow } from "./nsg-eval.js";
 import { regionDisplayName, regionTagSuffix, sameRegion } from "./regions.js";
 import {
@@ -67,6 +67,15 @@ export interface DeploymentValidationOptions {
   readonly dnsSnapshot?: Readonly<Record<string, readonly string[]>>;
   /** Current time in ms, for release locks (V10). */
   readonly nowMs?: number;
+  /** Public IP resources the service may name in publicIpAddressId (V14). */
+  readonly publicIpAddresses?: readonly PublicIpAddress[];
+  /** The deployed state, to detect a public IP reused across a mode or subnet change (V14). */
+  readonly previous?: {
+    readonly virtualNetworkType?: string;
+    readonly locations?: Readonly<
+      Record<string, { readonly subnetResourceId?: string; readonly publicIpAddressId?: string }>
+    >;
+  };
 }
 
 export interface NetworkFinding extends Diagnostic {
@@ -283,6 +292,7 @@ function validateLocation(loc: ApimLocationInput & { path: string; primary: bool
       fix: "Lower the capacity or use more locations.",
       sourceRef: "S1, S5",
     });
+  checkPublicIp(loc, location, subnetId, scope, emit);
   const prefix = entry.prefix;
   if (!prefix) return;
   if (prefix.prefixLength > 29)
@@ -330,6 +340,56 @@ function validateLocation(loc: ApimLocationInput & { path: string; primary: bool
   checkTunnel(probe, scope, emit, loc.primary);
   if (!loc.primary) checkPrimaryRegionalTags(probe, scope, emit);
   checkPeeringAndDns(vnet, scope, emit, allocation.privateVip);
+}
+
+/** V14 (spec §10.5): Standard IPv4 public IP in the location's region and subscription, and a new one on every mode or subnet change. */
+function checkPublicIp(
+  loc: ApimLocationInput & { path: string },
+  location: string,
+  subnetId: string,
+  scope: LocationScope,
+  emit: (f: Omit<NetworkFinding, "severity" | "location"> & { severity?: Severity }) => void,
+): void {
+  const id = loc.publicIpAddressId;
+  if (!id) return;
+  const path = `${loc.path}.publicIpAddressId`;
+  const pip = scope.options.publicIpAddresses?.find((p) => sameId(p.id, id));
+  const invalid = (why: string) =>
+    emit({
+      check: "V14",
+      code: "PublicIpInvalid",
+      message: `Public IP ${id} ${why}.`,
+      path,
+      target: id,
+      rule: "The public IP must be a Standard SKU IPv4 address in the same region and subscription as the location.",
+      fix: "Create a Standard IPv4 public IP in this region and subscription and name it in publicIpAddressId.",
+      sourceRef: "S4, S5, S11",
+    });
+  if (scope.options.publicIpAddresses && !pip) invalid("does not exist");
+  if (pip) {
+    if (pip.sku !== "Standard") invalid(`has SKU ${pip.sku}, not Standard`);
+    if (pip.publicIPAddressVersion !== "IPv4") invalid(`is ${pip.publicIPAddressVersion}, not IPv4`);
+    if (!sameRegion(pip.location, loc.location)) invalid(`is in ${regionDisplayName(pip.location)}, not ${location}`);
+    if (scope.subscriptionId && pip.subscriptionId.toLowerCase() !== scope.subscriptionId.toLowerCase())
+      invalid(`is in subscription ${pip.subscriptionId}`);
+  }
+  const previous = scope.options.previous;
+  const before =
+    previous?.locations?.[location] ??
+    Object.entries(previous?.locations ?? {}).find(([l]) => sameRegion(l, location))?.[1];
+  if (!previous || !before) return;
+  const changed = (previous.virtualNetworkType ?? "None") !== scope.mode || !sameId(before.subnetResourceId, subnetId);
+  if (changed && sameId(before.publicIpAddressId, id))
+    emit({
+      check: "V14",
+      code: "PublicIpReused",
+      message: `Changing the mode or subnet needs a different public IP than ${id}, which is in use.`,
+      path,
+      target: id,
+      rule: "A mode switch, subnet change or zone change must name a different public IP resource.",
+      fix: "Create another Standard public IP and name it in publicIpAddressId (you may switch back to the old one later).",
+      sourceRef: "S11",
+    });
 }
 
 function checkSubnetEligibility(
