@@ -15,6 +15,7 @@ interface CompiledTemplate {
 }
 
 const PARAM = /\{([^{}]+)\}/g;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function compileUriTemplate(template: string): CompiledTemplate | string {
   const q = template.indexOf("?");
@@ -37,9 +38,21 @@ export function compileUriTemplate(template: string): CompiledTemplate | string 
   for (const pair of queryText.split("&")) {
     if (pair === "") continue;
     const eq = pair.indexOf("=");
-    query.push([decodeURIComponent(eq < 0 ? pair : pair.slice(0, eq)), parts(eq < 0 ? "" : pair.slice(eq + 1))]);
+    const rawName = eq < 0 ? pair : pair.slice(0, eq);
+    let name: string;
+    try {
+      name = decodeURIComponent(rawName);
+    } catch {
+      return `query parameter name "${rawName}" is not valid percent-encoding`;
+    }
+    query.push([name, parts(eq < 0 ? "" : pair.slice(eq + 1))]);
   }
   return { path: parts(pathText.startsWith("/") ? pathText : `/${pathText}`), query };
+}
+
+// encodeURIComponent throws on lone surrogates; those are replaced rather than failing the request.
+function encodeSegment(value: string): string {
+  return encodeURIComponent(value.replace(LONE_SURROGATE, "\uFFFD"));
 }
 
 function render(parts: Part[], ctx: PolicyContext, encode: boolean): string {
@@ -48,7 +61,7 @@ function render(parts: Part[], ctx: PolicyContext, encode: boolean): string {
     if (typeof part === "string") out += part;
     else {
       const value = ctx.request.matchedParameters.get(part.param) ?? ctx.request.url.query.get(part.param)?.[0] ?? "";
-      out += encode ? encodeURIComponent(value) : value;
+      out += encode ? encodeSegment(value) : value;
     }
   }
   return out;

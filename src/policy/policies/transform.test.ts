@@ -217,3 +217,13 @@ describe("bodies", () => {
     assert.equal(services.forwardCalls.length, 0);
   });
 });
+
+describe("rewrite-uri with hostile values", () => {
+  test("lone surrogates and bad percent-encoding never throw", async () => {
+    assert.equal(typeof compileUriTemplate("/a?%E0%A4%A=1"), "string");
+    const ctx = await runStatements(`<rewrite-uri template="/x/{id}"/>`, {
+      request: { matchedParameters: { id: "a\ud800b" } },
+    });
+    assert.equal(ctx.request.url.path, "/x/a%EF%BF%BDb");
+  });
+});
