@@ -310,3 +310,28 @@ describe("importOpenApi never throws", () => {
     assert.ok(result.warnings.some((w) => w.code === "OPENAPI_WARN_RELATIVE_SERVER"));
   });
 });
+
+test("a $ref bomb is refused before validation walks it", async () => {
+  const schemas: Record<string, unknown> = { S40: { type: "string" } };
+  for (let i = 0; i < 40; i++) {
+    const next = { $ref: `#/components/schemas/S${i + 1}` };
+    schemas[`S${i}`] = { type: "object", properties: { a: next, b: next } };
+  }
+  const started = performance.now();
+  const result = await importOpenApi(
+    {
+      openapi: "3.0.0",
+      info: { title: "bomb", version: "1" },
+      paths: { "/a": { get: { responses: { "200": { $ref: "#/components/responses/R" } } } } },
+      components: {
+        schemas,
+        responses: {
+          R: { description: "x", content: { "application/json": { schema: { $ref: "#/components/schemas/S0" } } } },
+        },
+      },
+    },
+    { apiId: "x" },
+  );
+  assert.equal(result.diagnostics[0]?.code, "OPENAPI_ERR_TOO_COMPLEX");
+  assert.ok(performance.now() - started < 1000);
+});

@@ -17,7 +17,13 @@ import {
   OPENAPI_COMPONENTS_CONTENT_TYPE,
   SWAGGER_DEFINITIONS_CONTENT_TYPE,
 } from "./types.js";
-import { checkVersion, findExternalRefs, validateDocument } from "./validate.js";
+import { checkVersion, expandedSize, findExternalRefs, validateDocument } from "./validate.js";
+
+/**
+ * Limit on the dereferenced size validation walks: 4× the largest real document in our corpus
+ * (Azure's OpenAI spec, ~124 000 nodes), a few seconds of validation at most.
+ */
+const MAX_EXPANDED_NODES = 500_000;
 
 export async function importOpenApi(document: unknown, options: ImportOptions): Promise<ImportResult> {
   try {
@@ -49,6 +55,14 @@ async function importDocument(document: unknown, options: ImportOptions): Promis
     return rejected([errorDiagnostic("OPENAPI_ERR_NO_PATHS", '"paths" must be an object', { path: "paths" })]);
   }
 
+  if (expandedSize(doc, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES) {
+    return rejected([
+      errorDiagnostic(
+        "OPENAPI_ERR_TOO_COMPLEX",
+        `with its $refs expanded the document exceeds ${MAX_EXPANDED_NODES} nodes (refs that fan out exponentially?)`,
+      ),
+    ]);
+  }
   const validation = await validateDocument(doc);
   if (validation.errors.length > 0) return rejected(validation.errors, validation.warnings);
   const warnings = [...validation.warnings];

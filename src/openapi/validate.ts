@@ -7,6 +7,7 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
 import type { OpenAPI } from "openapi-types";
 import { type Diagnostic, errorDiagnostic } from "../core/errors.js";
+import { getPointer } from "./refs.js";
 import { isObject, type JsonObject } from "./types.js";
 
 export interface ValidationOutcome {
@@ -97,6 +98,45 @@ function containsRef(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(containsRef);
   if (!isObject(value)) return false;
   return Object.entries(value).some(([key, child]) => key === "$ref" || containsRef(child));
+}
+
+/**
+ * Nodes the document would have with every $ref expanded (each target counted once per use,
+ * cycles once). Validation walks the dereferenced tree, so a document whose refs fan out
+ * exponentially ("$ref bomb") would take forever; this count is linear in the document's size.
+ */
+export function expandedSize(doc: JsonObject, cap: number): number {
+  const memo = new Map<string, number>();
+  const active = new Set<string>();
+  const visit = (node: unknown): number => {
+    if (Array.isArray(node)) {
+      let total = 1;
+      for (const item of node) {
+        total += visit(item);
+        if (total > cap) return total;
+      }
+      return total;
+    }
+    if (!isObject(node)) return 1;
+    const ref = node.$ref;
+    if (typeof ref === "string" && ref.startsWith("#")) {
+      const known = memo.get(ref);
+      if (known !== undefined) return known;
+      if (active.has(ref)) return 1;
+      active.add(ref);
+      const size = visit(getPointer(doc, ref));
+      active.delete(ref);
+      memo.set(ref, size);
+      return size;
+    }
+    let total = 1;
+    for (const child of Object.values(node)) {
+      total += visit(child);
+      if (total > cap) return total;
+    }
+    return total;
+  };
+  return visit(doc);
 }
 
 const LOCATIONS_2 = ["path", "query", "header", "body", "formData"];
