@@ -16,7 +16,11 @@ export const logToEventhub = definePolicy<{ logger: string; partition: Dyn<strin
       const m = p.mark();
       p.children(el, []);
       const logger = p.nonEmpty(el, "logger-id", { required: true, expression: false });
-      const partition = p.string(el, "partition-id") ?? p.string(el, "partition-key");
+      const partitionId = p.string(el, "partition-id");
+      const partitionKey = p.string(el, "partition-key");
+      if (partitionId && partitionKey)
+        p.error("POLICY_ERR_EXCLUSIVE", "<log-to-eventhub> takes partition-id or partition-key, not both", el);
+      const partition = partitionId ?? partitionKey;
       const message = p.text(el);
       if (logger?.kind === "const" && !p.env.loggerIds.has(logger.value)) {
         const text = `logger "${logger.value}" does not exist`;

@@ -50,6 +50,8 @@ export function parseOutgoing(el: XmlElement, p: PolicyParser, defaultTimeoutS: 
     certificateId: undefined,
     identity: undefined,
   };
+  // A copy carries the incoming body: the gateway must have it in memory.
+  if (config.copy) p.needsRequestBody = true;
   for (const child of p.children(el, CHILDREN)) {
     switch (child.name) {
       case "set-url":
