@@ -3,6 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { systemClock } from "../core/clock.js";
+import { startGatewayUnit } from "../gateway/unit.js";
 import { createManagementServer, type PolicyValidator, seedService } from "../management/index.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
 import { ensureSecrets } from "./admin-key.js";
@@ -29,6 +30,8 @@ export interface App {
 export interface StartOptions {
   validatePolicy?: PolicyValidator;
   logError?: (obj: object, msg: string) => void;
+  /** Start the gateway on gateway.httpPort/httpsPort (`moat serve` does; tests of other parts may not). */
+  gateway?: boolean;
 }
 
 const hostForUrl = (host: string) => (host === "0.0.0.0" || host === "::" ? "localhost" : host);
@@ -91,6 +94,28 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
         log: { info() {}, warn: logError, error: logError },
       });
       components.push(portal);
+    }
+
+    // The gateway serves API traffic from the same store; portal origins may call it from browsers.
+    if (options.gateway && config.role !== "management") {
+      const gatewayTls =
+        config.gateway.certFile || config.gateway.keyFile
+          ? await ensureTlsCertificate(dataDir, config.gateway, "gateway")
+          : tls;
+      const portalUrl = config.portal.publicUrl ?? `http://${hostForUrl(config.portal.host)}:${config.portal.port}`;
+      components.push(
+        await startGatewayUnit({
+          store,
+          host: config.gateway.host,
+          httpPort: config.gateway.httpPort,
+          httpsPort: config.gateway.httpsPort,
+          tls: { cert: gatewayTls.cert, key: gatewayTls.key },
+          portalOrigins: [new URL(portalUrl).origin],
+          serviceName: config.serviceName,
+          location: config.location,
+          logLevel: config.log.level,
+        }),
+      );
     }
 
     return {

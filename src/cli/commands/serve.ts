@@ -17,7 +17,7 @@ export const serveCommand: Command = {
         env: process.env,
         flags,
       });
-      app = await startApp(config, { logError: (obj, msg) => console.error(msg, obj) });
+      app = await startApp(config, { logError: (obj, msg) => console.error(msg, obj), gateway: true });
     } catch (err) {
       if (err instanceof ConfigError) {
         console.error(`moat: ${err.message}`);
