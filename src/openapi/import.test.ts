@@ -335,3 +335,31 @@ test("a $ref bomb is refused before validation walks it", async () => {
   assert.equal(result.diagnostics[0]?.code, "OPENAPI_ERR_TOO_COMPLEX");
   assert.ok(performance.now() - started < 1000);
 });
+
+// (Swagger 2.0 documents with an undeclared placeholder are rejected by the 2.0 spec validator.)
+test("path placeholders and template parameters are aligned, with warnings", async () => {
+  const result = await importOpenApi(
+    {
+      openapi: "3.0.0",
+      info: { title: "t", version: "1" },
+      paths: {
+        "/users/{id}/files/{name}": {
+          get: {
+            parameters: [{ name: "name", in: "path", required: true, schema: { type: "string", enum: ["a", "b"] } }],
+            responses: { "200": { description: "ok" } },
+          },
+        },
+      },
+    },
+    { apiId: "t" },
+  );
+  assert.deepEqual(result.diagnostics, []);
+  assert.deepEqual(result.operations[0]?.properties.templateParameters, [
+    { name: "id", type: "string", required: true, values: [] },
+    { name: "name", type: "string", required: true, values: ["a", "b"] },
+  ]);
+  assert.deepEqual(
+    result.warnings.map((w) => [w.code, w.path]),
+    [["OPENAPI_WARN_UNDECLARED_PATH_PARAMETER", "paths./users/{id}/files/{name}.get"]],
+  );
+});

@@ -26,24 +26,18 @@ export function alignTemplateParameters(
       out.push({ ...found, required: true });
       continue;
     }
-    warnings.push({
-      ...errorDiagnostic("OPENAPI_WARN_UNDECLARED_PATH_PARAMETER", `path parameter "${name}" is not declared`, {
-        path,
-      }),
-      severity: "warning",
-    });
+    warnings.push(warning("OPENAPI_WARN_UNDECLARED_PATH_PARAMETER", `path parameter "${name}" is not declared`, path));
     out.push({ name, type: "string", required: true, values: [] });
   }
   for (const param of declared) {
     if (!names.includes(param.name)) {
-      warnings.push({
-        ...errorDiagnostic(
+      warnings.push(
+        warning(
           "OPENAPI_WARN_UNUSED_PATH_PARAMETER",
           `path parameter "${param.name}" does not appear in the path`,
-          { path },
+          path,
         ),
-        severity: "warning",
-      });
+      );
     }
   }
   return out;
