@@ -63,7 +63,11 @@ before(async () => {
     smtp: { host: "127.0.0.1", port: smtp.port, secure: false, from: "portal@moat.test" },
   };
   // startApp starts a portal of its own (port 0 here); the test drives one with the CAPTCHA hook.
-  app = await startApp({ ...config, portal: { host: "127.0.0.1", port: 0 } });
+  app = await startApp({
+    ...config,
+    portal: { host: "127.0.0.1", port: 0 },
+    gateway: { host: "127.0.0.1", httpPort: 0, httpsPort: 0 },
+  });
   client = createManagementClient({
     baseUrl: app.managementUrl,
     adminKey,
@@ -230,5 +234,27 @@ test("sign up, confirm, sign in, subscribe, copy the key, try it through the gat
   assert.doesNotMatch(stolen.body, new RegExp(copied));
   assert.equal(await otherPage.isVisible(`tr[data-subscription="${sid}"]`), false);
   await other.close();
+
+  // A product that needs approval: the request waits for an administrator, who approves it.
+  await page.goto(`${portal.url}/products/gold`);
+  await page.click('#subscribe-form button[type="submit"]');
+  await page.waitForSelector("text=awaits approval");
+  await smtp.waitFor("kj@example.com", (m) => /subscription request/i.test(m.subject));
+  const adminContext = await browser.newContext({ viewport: { width: 1280, height: 700 } });
+  const adminPage = await adminContext.newPage();
+  await adminPage.goto(`${portal.url}/signin`);
+  await adminPage.fill('input[name="email"]', "admin@moat.test");
+  await adminPage.fill('input[name="password"]', "Initial-Admin-Pass-1");
+  await adminPage.click('#signin-form button[type="submit"]');
+  await adminPage.waitForURL(/\/profile$/);
+  await adminPage.goto(`${portal.url}/admin`);
+  await adminPage.waitForSelector("text=Gold subscription");
+  await adminPage.screenshot({ path: join(shots, "admin.png"), fullPage: true });
+  await adminPage.click('#requests button:has-text("Approve")');
+  await adminPage.waitForSelector("text=The request was approved");
+  await smtp.waitFor("kj@example.com", (m) => /Your subscription to the Gold/.test(m.subject));
+  await adminContext.close();
+  await page.goto(`${portal.url}/profile`);
+  assert.equal(await page.locator("span.state.active").count(), 2);
   await context.close();
 });

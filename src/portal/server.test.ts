@@ -33,6 +33,7 @@ export async function startRealManagement(): Promise<ManagementUnderTest> {
     management: { host: "127.0.0.1", port: 0 },
     // startApp starts its own portal too; these tests drive the one startPortalStack creates.
     portal: { host: "127.0.0.1", port: 0 },
+    gateway: { host: "127.0.0.1", httpPort: 0, httpsPort: 0 },
   });
   return {
     baseUrl: app.managementUrl,
@@ -226,6 +227,35 @@ describe("sign-up rate limit", () => {
       assert.deepEqual(statuses, [400, 400, 429]);
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe("expiry", () => {
+  test("an expired confirmation link is refused and the account stays pending", async () => {
+    const timed = await startPortalStack({ ...(management ? { management } : {}), manualClock: true });
+    try {
+      const c = createFormClient(timed.url);
+      const form = await c.get("/signup");
+      await c.post("/signup", {
+        email: "late@example.com",
+        firstName: "Late",
+        lastName: "Comer",
+        password: strong,
+        confirmPassword: strong,
+        ...captchaFor(timed, form.html),
+      });
+      const mail = await timed.smtp.waitFor("late@example.com");
+      timed.clock?.advance(49 * 60 * 60_000);
+      const page = await c.get(linkIn(mail.text, "/confirm"));
+      assert.equal(page.status, 400);
+      assert.match(text(page.html), /This link has expired/);
+      const users = await timed.client.list<{ email?: string; state?: string }>("/users", { kind: "admin" });
+      assert.equal(users.find((u) => u.properties.email === "late@example.com")?.properties.state, "pending");
+      // The session cookie expired with the clock too: a stale cookie is no session.
+      assert.match((await c.get("/profile")).url, /\/signin/);
+    } finally {
+      await timed.close();
     }
   });
 });

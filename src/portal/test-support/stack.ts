@@ -21,6 +21,8 @@ export interface PortalStack {
   readonly smtp: SmtpCapture;
   readonly management: ManagementUnderTest;
   readonly client: ManagementClient;
+  /** The portal's clock, when started with manualClock. */
+  readonly clock?: ReturnType<typeof createManualClock>;
   /** Latest CAPTCHA answers by token, from the explicit test hook. */
   readonly captchas: Map<string, number>;
   close(): Promise<void>;
@@ -168,6 +170,7 @@ export async function startPortalStack(opts: StackOptions = {}): Promise<PortalS
   });
   await seedCatalog(client, opts.upstreamUrl ?? "http://127.0.0.1:9");
   const captchas = new Map<string, number>();
+  const clock = opts.manualClock ? createManualClock(Date.now()) : undefined;
   const mailer = createMailer({ host: "127.0.0.1", port: smtp.port, secure: false, from: "portal@moat.test" }, client, {
     warn: () => {},
   });
@@ -181,7 +184,7 @@ export async function startPortalStack(opts: StackOptions = {}): Promise<PortalS
     // Unexpected failures are printed so a failing test shows its cause.
     log: { info() {}, warn() {}, error: (obj, msg) => console.error(msg, obj) },
     testHooks: { onCaptcha: (token, answer) => captchas.set(token, answer) },
-    ...(opts.manualClock ? { clock: createManualClock(Date.now()) } : {}),
+    ...(clock ? { clock } : {}),
     ...opts.portal,
   });
   const addr = await portal.listen(0, "127.0.0.1");
@@ -192,6 +195,7 @@ export async function startPortalStack(opts: StackOptions = {}): Promise<PortalS
     management,
     client,
     captchas,
+    ...(clock ? { clock } : {}),
     async close() {
       await portal.close();
       mailer.close();
