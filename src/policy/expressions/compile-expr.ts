@@ -398,9 +398,9 @@ export abstract class ExprCompiler {
     if (type === undefined || type === "!") return { ev: () => null, type: "!" };
     if (name === "As" && recv.type === "IMessageBody") {
       const t = typeArgs[0];
-      if (!t || !["string", "byte[]", "JObject", "JArray", "JToken"].includes(t))
+      if (!t || !["string", "byte[]", "JObject", "JArray", "JToken", "XDocument", "XElement"].includes(t))
         return this.fail(
-          `unsupported type argument '${t ?? ""}' for Body.As<T>() (use string, byte[], JObject, JArray or JToken)`,
+          `unsupported type argument '${t ?? ""}' for Body.As<T>() (use string, byte[], JObject, JArray, JToken, XDocument or XElement)`,
           callee.nameAt,
         );
     }

@@ -4,6 +4,7 @@ import type { HeaderMap, MessageBody, PolicyContext, PolicyRequest, PolicyRespon
 import { CsException, invalidCast } from "./runtime/errors.js";
 import { fromJToken, JArray, JObject, JToken, KeyValue, parseJson } from "./runtime/json.js";
 import { CsDateTime, CsGuid, CsTimeSpan } from "./runtime/time.js";
+import { parseXDocument } from "./runtime/xml.js";
 
 const rootCache = new WeakMap<PolicyContext, ContextView>();
 
@@ -363,6 +364,10 @@ export class BodyView {
         if (type === "JArray" && !(token instanceof JArray)) throw invalidCast(token, "JArray");
         return token;
       }
+      case "XDocument":
+        return parseXDocument(bytes.toString("utf8"));
+      case "XElement":
+        return parseXDocument(bytes.toString("utf8")).Root;
     }
     throw new CsException("NotSupportedException", `Body.As<${type}>() is not supported.`);
   }

@@ -233,6 +233,21 @@ const CASES: Array<[string, string, FakeContextOptions?]> = [
     "ada",
     { headers: { authorization: `Basic ${Buffer.from("ada:pw").toString("base64")}` } },
   ],
+  // XML
+  [
+    '@(XDocument.Parse("<r xmlns=\'urn:a\'><v>1</v><v>2</v></r>").Descendants().Where(e => e.Name.LocalName == "v").Last().Value)',
+    "2",
+  ],
+  [
+    '@{ var x = new XmlDocument(); x.LoadXml("<K><Oid>o-1</Oid></K>"); return x.DocumentElement.SelectSingleNode("/K/Oid").InnerText; }',
+    "o-1",
+  ],
+  [
+    '@(context.Request.Body.As<XDocument>(preserveContent: true).Root.Element("a").Attribute("id").Value)',
+    "7",
+    { body: '<r><a id="7"/></r>' },
+  ],
+  ['@(XElement.Parse("<a><b>x</b></a>").Element("b").ToString())', "<b>x</b>"],
   // statements
   ["@{ var x = 1; for (int i = 0; i < 4; i++) { x *= 2; } return x; }", "16"],
   [
@@ -330,9 +345,9 @@ const REJECTED: Array<[string, string, number, number]> = [
   ["@{ var x = 1; }", "not all code paths return a value", 10, 34],
   ["@{\n  var x = 1;\n  return y;\n}", "unknown identifier 'y'", 12, 10],
   ['@("abc".Frobnicate())', "unsupported member 'Frobnicate' on type 'string'", 10, 28],
-  ["@(new XmlDocument())", "unsupported type 'XmlDocument'", 10, 26],
+  ["@(new XmlReader())", "unsupported type 'XmlReader'", 10, 26],
   ["@(Foo.Bar())", "unknown identifier 'Foo'", 10, 22],
-  ["@(context.Request.Body.As<XDocument>())", "unsupported type 'XDocument'", 10, 46],
+  ["@(context.Request.Body.As<XNode>())", "unsupported type 'XNode'", 10, 46],
   ['@(context.Request.MatchedParameters("id"))', "'MatchedParameters' on type 'IRequest' is not a method", 10, 38],
   ["@{ string s = \"ab\"; s[0] = 'c'; return s; }", "strings are immutable", 10, 40],
   ['@(context.Variables["a"] = 1)', "read-only", 10, 22],

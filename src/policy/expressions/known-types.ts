@@ -21,6 +21,7 @@ import { STATIC_TYPES } from "./runtime/statics.js";
 import { STRING_METHODS } from "./runtime/strings.js";
 import { CsDateTime, CsGuid, CsTimeSpan } from "./runtime/time.js";
 import { CsEncoding, CsGroup, CsIPAddress, CsMatch, CsRegex, CsStringBuilder, CsUri } from "./runtime/types.js";
+import { XAttribute, XDocumentView, XElement, XName } from "./runtime/xml.js";
 
 /** Member → static type; "()" suffix marks a method. Display names are APIM's interface names. */
 const DICT = { GetValueOrDefault: "string()", ContainsKey: "bool()", Count: "int", Keys: "?" };
@@ -224,21 +225,21 @@ const OTHER_TYPES = new Set([
   "OverflowException",
   "UriFormatException",
   "Nullable",
+  // get-authorization-context's result (AccessToken, Claims); a plain object at run time.
+  "Authorization",
+  "XAttribute",
+  "XName",
+  "XmlNode",
+  "XmlElement",
+  "XmlNodeList",
   "void",
   "var",
 ]);
 
 /** Allowed in APIM but not implemented by Moat: reported by name instead of as unknown. */
 export const UNSUPPORTED_TYPES = new Set([
-  "XDocument",
-  "XElement",
   "XNode",
-  "XAttribute",
-  "XName",
   "XNamespace",
-  "XmlDocument",
-  "XmlNode",
-  "XmlElement",
   "XmlReader",
   "XmlWriter",
   "XmlNamespaceManager",
@@ -247,7 +248,6 @@ export const UNSUPPORTED_TYPES = new Set([
   "X509Certificate2",
   "RSA",
   "RSACryptoServiceProvider",
-  "Authorization",
   "dynamic",
 ]);
 
@@ -338,6 +338,10 @@ export const KNOWN_INSTANCE_MEMBERS = new Set<string>([
     QueryView,
     BodyView,
     VariablesView,
+    XElement,
+    XDocumentView,
+    XName,
+    XAttribute,
   ),
   // Collections, JSON helpers, byte[] extensions and dictionary members dispatched in runtime/members.ts.
   ...[
@@ -369,7 +373,19 @@ export const KNOWN_INSTANCE_MEMBERS = new Set<string>([
   ...["TryGetValue", "Value", "Values", "ToObject", "Children", "GetValue", "Merge", "Encrypt", "Decrypt", "Dispose"],
   ...["AsJwt", "TryParseJwt", "AsBasic", "TryParseBasic", "Claims", "ToFormUrlEncodedContent"],
   // Fields (not on prototypes): KeyValuePair, BasicAuthCredentials, Match/Group, Encoding.
-  ...["Key", "UserId", "Password", "Success", "Index", "WebName", "Message"],
+  ...[
+    "Key",
+    "UserId",
+    "Password",
+    "Success",
+    "Index",
+    "WebName",
+    "Message",
+    "LocalName",
+    "NamespaceName",
+    "Name",
+    "AccessToken",
+  ],
 ]);
 
 /** Static types of common instance members (where integer arithmetic depends on it). */

@@ -4,6 +4,7 @@ import { CsEnum, toPolicyString } from "../to-string.js";
 import { CsException } from "./errors.js";
 import { JValue } from "./json.js";
 import { CsDateTime, CsGuid, CsTimeSpan } from "./time.js";
+import { XName } from "./xml.js";
 
 export type NumKind = "int" | "long" | "double" | undefined;
 
@@ -15,6 +16,9 @@ export function csEquals(a: unknown, b: unknown): boolean {
     if (b instanceof JValue) return b.value === null;
     return (a === null || a === undefined) && (b === null || b === undefined);
   }
+  // XName converts implicitly from string.
+  if (a instanceof XName) return a.matches(b);
+  if (b instanceof XName) return b.matches(a);
   if (a instanceof JValue && !(b instanceof JValue)) return csEquals(a.value, b);
   if (b instanceof JValue && !(a instanceof JValue)) return csEquals(a, b.value);
   if (a instanceof JValue && b instanceof JValue) return a.value === b.value;

@@ -23,6 +23,7 @@ import {
   urlDecode,
   webUrlEncode,
 } from "./types.js";
+import { parseXDocument, XDocumentView } from "./xml.js";
 
 export interface Env {
   readonly ctx: PolicyContext;
@@ -502,6 +503,9 @@ export const STATIC_TYPES: Record<string, StaticType> = {
   Object: { ctor: () => new CsAnonymous({}) },
   object: { ctor: () => new CsAnonymous({}) },
   Match: {},
+  XDocument: { methods: { Parse: ([v]) => parseXDocument(v) }, ctor: () => new XDocumentView() },
+  XElement: { methods: { Parse: ([v]) => parseXDocument(v).Root } },
+  XmlDocument: { ctor: () => new XDocumentView() },
   byte: numberType("int", 0, 255),
   Byte: numberType("int", 0, 255),
 };
