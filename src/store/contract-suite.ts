@@ -369,6 +369,26 @@ export function runConfigStoreContract(
       assert.deepEqual(await other.get("api", api), got);
     });
 
+    test("repeated writes to one entity, in a transaction or concurrently, end with the last one", async () => {
+      const api = freshApi("repeat");
+      const since = await store.revision();
+      await store.transaction([
+        { op: "put", kind: "api", id: api, properties: { v: 1 } },
+        { op: "put", kind: "api", id: api, properties: { v: 2 } },
+        { op: "put", kind: "operation", id: `${api}/operations/o`, properties: {} },
+        { op: "put", kind: "api", id: api, properties: { v: 3 } },
+      ]);
+      assert.deepEqual((await store.get("api", api))?.properties, { v: 3 });
+      assert.equal((await store.changes(since)).length, 4);
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? store : other).put("api", api, { v: 10 + i })),
+      );
+      const last = results.reduce((a, b) => (b.revision > a.revision ? b : a));
+      const stored = await store.get("api", api);
+      assert.equal(stored?.etag, last.etag);
+      assert.deepEqual(stored?.properties, last.properties);
+    });
+
     test("concurrent requests fail independently: a failed precondition undoes only its own request", async () => {
       const api = freshApi("independent");
       const base = await store.put("api", api, { v: 0 });
