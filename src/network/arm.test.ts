@@ -2,15 +2,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { evaluate, parseExpression } from "./arm-expressions.js";
+import { fromArmNetworkSecurityGroup, toArmNetworkSecurityGroup } from "./arm-shapes.js";
+import { loadTemplate } from "./arm-template.js";
 import {
-  fromArmNetworkSecurityGroup,
-  toArmNetworkSecurityGroup,
   validateNetworkSecurityGroup,
   validateRouteTable,
   validateTopology,
   validateVirtualNetwork,
-} from "./arm-shapes.js";
-import { loadTemplate } from "./arm-template.js";
+} from "./arm-validators.js";
 import { defaultSecurityRules } from "./nsg-rules.js";
 import { checkTemplate } from "./template-check.js";
 import { fixtureCatalog, fixtureTopology, ids } from "./test-fixtures.js";

@@ -2,6 +2,7 @@
 export * from "./arm-expressions.js";
 export * from "./arm-shapes.js";
 export * from "./arm-template.js";
+export * from "./arm-validators.js";
 export * from "./ipv4.js";
 export * from "./model.js";
 export * from "./nsg-eval.js";

@@ -8,12 +8,14 @@ import {
   fromArmRouteTable,
   fromArmSubnet,
   fromArmVirtualNetwork,
+} from "./arm-shapes.js";
+import { type LoadedTemplate, loadTemplate, type TemplateOptions, type TemplateResource } from "./arm-template.js";
+import {
   validateNetworkSecurityGroup,
   validateRouteTable,
   validateTopology,
   validateVirtualNetwork,
-} from "./arm-shapes.js";
-import { type LoadedTemplate, loadTemplate, type TemplateOptions, type TemplateResource } from "./arm-template.js";
+} from "./arm-validators.js";
 import type { Topology } from "./model.js";
 import type { ServiceTagCatalog } from "./service-tags.js";
 import { compileNetwork, type NetworkOptions } from "./topology-index.js";

@@ -8,12 +8,14 @@ import {
   fromArmNetworkSecurityGroup,
   fromArmRouteTable,
   fromArmVirtualNetwork,
+} from "./arm-shapes.js";
+import { loadTemplate } from "./arm-template.js";
+import {
   validateNetworkSecurityGroup,
   validateRouteTable,
   validateTopology,
   validateVirtualNetwork,
-} from "./arm-shapes.js";
-import { loadTemplate } from "./arm-template.js";
+} from "./arm-validators.js";
 import type { NetworkInterface, NetworkSecurityGroup, RouteTable, Topology, VirtualNetwork } from "./model.js";
 import { validateSecurityRules } from "./nsg-rules.js";
 import type { ServiceTagCatalog } from "./service-tags.js";
