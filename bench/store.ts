@@ -67,10 +67,33 @@ async function run(name: string, store: ConfigStore): Promise<void> {
   console.log(`  snapshot holds ${entities} entities; revision ${await store.revision()}`);
 }
 
+/** Put through one instance, time until a watcher on a second instance (another connection) sees it. */
+async function propagation(name: string, writer: ConfigStore, reader: ConfigStore, samples = 200): Promise<void> {
+  const waiting = new Map<string, () => void>();
+  const stop = reader.watch(await reader.revision(), (event) => waiting.get(event.id)?.());
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const id = `apis/propagation-${i}`;
+    const seen = new Promise<void>((resolve) => waiting.set(id, resolve));
+    const started = performance.now();
+    await writer.put("api", id, { i });
+    await seen;
+    latencies.push(performance.now() - started);
+  }
+  stop();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(1);
+  console.log(`  ${name}: write → other instance's watcher  p50 ${at(0.5)} ms  p99 ${at(0.99)} ms`);
+}
+
 const dir = mkdtempSync(join(tmpdir(), "moat-bench-store-"));
 try {
   const sqlite = await createSqliteStore({ path: join(dir, "moat.db") });
   await run("sqlite (WAL, synchronous=FULL)", sqlite);
+  const sqliteReader = await createSqliteStore({ path: join(dir, "moat.db") });
+  await propagation("sqlite, polling every 200 ms", sqlite, sqliteReader);
+  await sqliteReader.close();
   await sqlite.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -80,6 +103,9 @@ const schema = `moat_bench_${process.pid}`;
 const postgres = await createPostgresStore({ connectionString: postgresUrl, schema });
 try {
   await run("postgres", postgres);
+  const postgresReader = await createPostgresStore({ connectionString: postgresUrl, schema });
+  await propagation("postgres, LISTEN/NOTIFY", postgres, postgresReader);
+  await postgresReader.close();
 } finally {
   await postgres.close();
   const admin = new pg.Client({ connectionString: postgresUrl });
