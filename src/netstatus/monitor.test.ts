@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { createManualClock } from "../core/clock.js";
 import type { SecurityRule } from "../network/model.js";
 import { compileFixture, fixtureTopology, ids, rule } from "../network/test-fixtures.js";
+import { dependenciesFromConfig } from "./dependencies.js";
 import { createNetworkStatusMonitor, type Dependency, modelVerdict } from "./monitor.js";
 import { runProbe } from "./probes.js";
 
@@ -265,5 +266,35 @@ describe("spec §19.7 NetworkStatus cases", () => {
       dnsServers: ["10.0.2.53"],
       connectivityStatus: [{ ...m.status().connectivityStatus[0], status: "initializing" } as never],
     });
+  });
+});
+
+describe("Moat's own dependencies", () => {
+  test("from configuration, probed live against the local PostgreSQL and Redis", async () => {
+    const { dependencies, diagnostics } = dependenciesFromConfig({
+      storeUrl: "postgres://postgres@127.0.0.1:5432/test",
+      redisUrl: "redis://127.0.0.1:6379",
+      smtp: { host: "127.0.0.1", port: port(smtp) },
+      dnsServers: ["127.0.0.1"],
+      backends: [`http://127.0.0.1:${port(http)}/`, "not a url"],
+    });
+    assert.deepEqual(
+      diagnostics.map((d) => d.path),
+      ["backends[1]"],
+    );
+    assert.deepEqual(
+      dependencies.map((d) => d.resourceType),
+      ["ConfigurationStore", "Cache", "Email", "DnsServer", "Backend"],
+    );
+    const m = createNetworkStatusMonitor({
+      dependencies: dependencies.filter((d) => d.resourceType !== "DnsServer"),
+      clock: createManualClock(0),
+      probeTimeoutMs: 1000,
+    });
+    await m.probeNow();
+    assert.deepEqual(
+      m.status().connectivityStatus.map((e) => `${e.resourceType} ${e.status} ${e.error}`),
+      ["ConfigurationStore success ", "Cache success ", "Email success ", "Backend success "],
+    );
   });
 });
