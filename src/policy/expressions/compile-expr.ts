@@ -11,7 +11,7 @@ import {
   UNIVERSAL_MEMBERS,
 } from "./known-types.js";
 import { asBasic, asJwt, type BasicCredentials, type JwtView } from "./runtime/auth.js";
-import { CsException } from "./runtime/errors.js";
+import { CsException, checkSize } from "./runtime/errors.js";
 import { JArray, JObject, JProperty, JToken, JValue } from "./runtime/json.js";
 import { LINQ } from "./runtime/linq.js";
 import { callMethod, castTo, getProperty, indexGet, indexSet, setProperty } from "./runtime/members.js";
@@ -25,6 +25,8 @@ import { CsAnonymous } from "./to-string.js";
 export type Ev = (env: RunEnv) => unknown;
 export interface RunEnv extends Env {
   view?: ReturnType<typeof createExpressionContext>;
+  /** Local function call depth (recursion guard). */
+  depth?: number;
 }
 
 export interface Node {
@@ -803,7 +805,7 @@ export abstract class ExprCompiler {
       ev: (env) => {
         const values = items ? items.map((f) => f(env)) : undefined;
         if (elem === "byte") {
-          const n = size ? Number(size(env)) : (values?.length ?? 0);
+          const n = checkSize(size ? Number(size(env)) : (values?.length ?? 0), "new byte[]");
           const b = new Uint8Array(n);
           values?.forEach((v, i) => {
             b[i] = Number(v) & 0xff;
@@ -811,7 +813,7 @@ export abstract class ExprCompiler {
           return b;
         }
         if (values) return values;
-        return new Array(Number(size?.(env) ?? 0)).fill(numeric ? 0 : null);
+        return new Array(checkSize(Number(size?.(env) ?? 0), "new array")).fill(numeric ? 0 : null);
       },
       type: `${elem === "?" ? "?" : elem}[]`,
     };

@@ -18,6 +18,7 @@ type Run = (env: RunEnv) => Completion;
 
 /** Loop guard: a policy expression must never hang the gateway. */
 const MAX_ITERATIONS = 1_000_000;
+const MAX_DEPTH = 200;
 
 interface LocalFunction {
   params: number[];
@@ -62,6 +63,12 @@ export class Compiler extends ExprCompiler {
       return {
         ev: (env) => {
           const values = evs.map((f) => f(env));
+          env.depth = (env.depth ?? 0) + 1;
+          if (env.depth > MAX_DEPTH)
+            throw new CsException(
+              "InsufficientExecutionStackException",
+              `Local function '${name}' recursed deeper than ${MAX_DEPTH} calls.`,
+            );
           // Save the parameter slots so that recursion does not clobber the caller's values.
           const saved = fn.params.map((s) => env.slots[s]);
           fn.params.forEach((s, k) => {
@@ -71,6 +78,7 @@ export class Compiler extends ExprCompiler {
             const c = fn.body!(env);
             return c instanceof Return ? c.value : undefined;
           } finally {
+            env.depth--;
             fn.params.forEach((s, k) => {
               env.slots[s] = saved[k];
             });

@@ -105,3 +105,19 @@ test("compiled corpus expressions only fail at run time with .NET-shaped excepti
   }
   assert.ok(ran > 100, `ran ${ran}`);
 });
+
+test("damaged corpus expressions never crash the compiler: they get diagnostics", () => {
+  let variants = 0;
+  for (const e of all.slice(0, 400)) {
+    const s = e.source;
+    const step = Math.max(1, Math.floor(s.length / 7));
+    for (let k = 1; k < s.length; k += step) {
+      for (const damaged of [s.slice(0, k), s.slice(0, k) + s.slice(k + 1), `${s.slice(0, k)})${s.slice(k)}`]) {
+        variants++;
+        const r = compileExpression(damaged, { path: e.file, line: e.line, column: e.column });
+        if (!r.expression) assert.ok(r.diagnostics.length > 0, damaged);
+      }
+    }
+  }
+  assert.ok(variants > 5000, `${variants}`);
+});

@@ -388,6 +388,10 @@ test("run-time failures are .NET exceptions with useful messages", () => {
   fails('@(JObject.Parse("[1]"))', "JsonReaderException");
   fails("@(context.User.Id)", "NullReferenceException", { withEntities: false });
   fails("@{ while (true) { } }", "InvalidOperationException");
+  fails("@{ int F(int x) { return F(x + 1); } return F(0); }", "InsufficientExecutionStackException");
+  fails("@(Enumerable.Range(0, 100000000).Count())", "OutOfMemoryException");
+  fails('@("x".PadLeft(2000000000))', "OutOfMemoryException");
+  fails("@(new byte[-1])", "ArgumentOutOfRangeException");
 });
 
 test("expressions compile once and evaluate without re-parsing", () => {

@@ -16,6 +16,17 @@ export class CsException extends Error {
   }
 }
 
+/** Largest collection or string an expression may build: a policy must not exhaust gateway memory. */
+export const MAX_ELEMENTS = 10_000_000;
+
+export function checkSize(n: number, what: string): number {
+  if (!Number.isFinite(n) || n < 0)
+    throw new CsException("ArgumentOutOfRangeException", `${what}: size ${n} is out of range.`);
+  if (n > MAX_ELEMENTS)
+    throw new CsException("OutOfMemoryException", `${what}: size ${n} exceeds the limit of ${MAX_ELEMENTS}.`);
+  return n;
+}
+
 export function nullReference(what: string): CsException {
   return new CsException("NullReferenceException", `Object reference not set to an instance of an object (${what}).`);
 }

@@ -3,7 +3,7 @@
 import type { PolicyContext } from "../../types.js";
 import { CsAnonymous, CsEnum, toPolicyString } from "../to-string.js";
 import { BIT_CONVERTER, CsHash, CsRandom } from "./crypto.js";
-import { CsException } from "./errors.js";
+import { CsException, checkSize } from "./errors.js";
 import { JArray, JObject, JProperty, JToken, JValue, parseJson, toJToken, toPlainJson } from "./json.js";
 import { castTo } from "./members.js";
 import { formatString } from "./strings.js";
@@ -100,7 +100,7 @@ const STRING: StaticType = {
         ? String(a).toLowerCase() === String(b).toLowerCase()
         : a === b,
   },
-  ctor: ([c, n]) => String(c).repeat(Number(n)),
+  ctor: ([c, n]) => String(c).repeat(checkSize(Number(n), "new string")),
   types: { Compare: "int", IsNullOrEmpty: "bool", Join: "string", Concat: "string", Format: "string", Empty: "string" },
 };
 
@@ -473,8 +473,9 @@ export const STATIC_TYPES: Record<string, StaticType> = {
   StringBuilder: { ctor: ([v]) => new CsStringBuilder(typeof v === "string" ? v : "") },
   Enumerable: {
     methods: {
-      Range: ([start, count]) => Array.from({ length: Number(count) }, (_, i) => Number(start) + i),
-      Repeat: ([v, count]) => Array.from({ length: Number(count) }, () => v),
+      Range: ([start, count]) =>
+        Array.from({ length: checkSize(Number(count), "Enumerable.Range") }, (_, i) => Number(start) + i),
+      Repeat: ([v, count]) => Array.from({ length: checkSize(Number(count), "Enumerable.Repeat") }, () => v),
       Empty: () => [],
     },
   },

@@ -2,7 +2,7 @@
 // StringSplitOptions, ArgumentOutOfRange on bad indices).
 import { CsEnum, toPolicyString } from "../to-string.js";
 import { asBasic, asJwt } from "./auth.js";
-import { CsException } from "./errors.js";
+import { CsException, checkSize } from "./errors.js";
 
 type StringMethod = (s: string, args: unknown[]) => unknown;
 
@@ -122,8 +122,8 @@ export const STRING_METHODS: Record<string, StringMethod> = {
       throw new CsException("ArgumentException", "String cannot be of zero length. (Parameter 'oldValue')");
     return s.split(from).join(b === null || b === undefined ? "" : toPolicyString(b));
   },
-  PadLeft: (s, [n, c]) => s.padStart(Number(n), typeof c === "string" ? c : " "),
-  PadRight: (s, [n, c]) => s.padEnd(Number(n), typeof c === "string" ? c : " "),
+  PadLeft: (s, [n, c]) => s.padStart(checkSize(Number(n), "PadLeft"), typeof c === "string" ? c : " "),
+  PadRight: (s, [n, c]) => s.padEnd(checkSize(Number(n), "PadRight"), typeof c === "string" ? c : " "),
   Insert: (s, [i, v]) => s.slice(0, Number(i)) + str(v, "Insert") + s.slice(Number(i)),
   Remove: (s, [i, n]) =>
     n === undefined ? s.slice(0, Number(i)) : s.slice(0, Number(i)) + s.slice(Number(i) + Number(n)),
