@@ -198,7 +198,10 @@ export async function listReply(
   source: { kind: ResourceKind; parentId: string } | (() => Promise<StoredEntity[]>),
   visible?: (e: StoredEntity) => Promise<boolean>,
 ): Promise<Reply> {
-  const top = Math.min(parseIntParam(ctx.query.get("$top"), "$top") ?? defaultPageSize, maxPageSize);
+  const top = Math.min(
+    parseIntParam(ctx.query.get("$top"), "$top", Number.MAX_SAFE_INTEGER, 1) ?? defaultPageSize,
+    maxPageSize,
+  );
   const skip = parseIntParam(ctx.query.get("$skip"), "$skip") ?? 0;
   const filterText = ctx.query.get("$filter");
   const filter = filterText ? compileFilter(filterText) : undefined;

@@ -399,3 +399,25 @@ describe("policies and OpenAPI import/export", () => {
     assert.equal(wsdl.body.error.details[0].target, "properties.format");
   });
 });
+
+describe("cascades", () => {
+  test("deleting an API removes product links, revisions and API-scoped subscriptions", async () => {
+    await h.call("PUT", "/apis/gone", api("gone"));
+    await h.call("PUT", "/apis/gone;rev=2", { properties: { sourceApiId: "/apis/gone", apiRevision: "2" } });
+    await h.call("PUT", "/products/keeper", { properties: { displayName: "Keeper" } });
+    await h.call("PUT", "/products/keeper/apis/gone");
+    await h.call("PUT", "/subscriptions/gone-sub", { properties: { scope: "/apis/gone", displayName: "x" } });
+    assert.equal((await h.call("GET", "/apis/gone;rev=2")).body.properties.isCurrent, false);
+    assert.equal((await h.call("DELETE", "/apis/gone", undefined, { "if-match": "*" })).status, 200);
+    assert.equal((await h.call("GET", "/products/keeper/apis")).body.count, 0);
+    assert.equal((await h.call("GET", "/apis/gone;rev=2")).status, 404);
+    assert.equal((await h.call("GET", "/subscriptions/gone-sub")).status, 404);
+    assert.equal((await h.call("GET", "/products/keeper")).status, 200);
+  });
+
+  test("$top must be at least 1", async () => {
+    const res = await h.call("GET", "/apis?$top=0");
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.details[0].target, "$top");
+  });
+});

@@ -1,6 +1,7 @@
 // The route table: every resource kind is one entry of `resourceDefs` (or `linkSpecs`), expanded
 // here into collection and entity routes. Adding a kind (e.g. virtualNetworks) is one entry.
 import type { ResourceKind, StoredEntity } from "../model/resources.js";
+import type { WriteOp } from "../store/contract.js";
 import { listSecrets, listValue, regenerateKey, userToken } from "./actions.js";
 import { exportApiOr, importApiOr } from "./api-import.js";
 import type { Handler, ManagementOptions, RequestContext } from "./context.js";
@@ -142,6 +143,27 @@ const resetTemplate: Handler = async (ctx) => {
   return { status: 200 };
 };
 
+/**
+ * Deleting a resource removes the links that point at it from elsewhere (a product's link to a
+ * deleted API, a tag's links), so no dangling reference survives.
+ */
+function withLinkCascade(def: ResourceDef): ResourceDef {
+  const linkKinds = [...new Set(linkSpecs.filter((l) => l.target.kind === def.kind).map((l) => l.kind))];
+  if (linkKinds.length === 0) return def;
+  return {
+    ...def,
+    async beforeDelete(ctx, entity) {
+      const own = def.beforeDelete ? await def.beforeDelete(ctx, entity) : [];
+      const links: WriteOp[] = [];
+      for (const kind of linkKinds)
+        for (const link of (await ctx.options.store.list(kind, {})).items)
+          if (link.name === entity.name && !link.id.startsWith(`${entity.id}/`))
+            links.push({ op: "delete", kind, id: link.id });
+      return [...own, ...links];
+    },
+  };
+}
+
 export function createRoutes(_options: ManagementOptions): RouteSpec[] {
   const kindOf = kindResolver();
   const routes = new Map<string, { methods: Partial<Record<Method, Handler>> }>();
@@ -156,7 +178,8 @@ export function createRoutes(_options: ManagementOptions): RouteSpec[] {
   add("", "PUT", serviceHandlers.put);
   add("", "PATCH", serviceHandlers.patch);
 
-  for (const def of resourceDefs) {
+  for (const plain of resourceDefs) {
+    const def = withLinkCascade(plain);
     const h = createCrudHandlers(def, kindOf);
     const wrap = def.kind === "template" ? withTemplateName : (x: Handler) => x;
     const collection = def.pattern.split("/").slice(0, -1).join("/");

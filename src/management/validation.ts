@@ -73,11 +73,16 @@ export function envelopeProperties(
   return requireObject(obj.properties, "properties");
 }
 
-export function parseIntParam(value: string | null, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+export function parseIntParam(
+  value: string | null,
+  name: string,
+  max = Number.MAX_SAFE_INTEGER,
+  min = 0,
+): number | undefined {
   if (value === null) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) > max)
-    throw new ApiError(400, "ValidationError", `${name} must be a non-negative integer up to ${max}.`, {
-      details: [{ code: "InvalidParameter", message: `'${value}' is not a non-negative integer`, target: name }],
+  if (!/^\d+$/.test(value) || Number(value) > max || Number(value) < min)
+    throw new ApiError(400, "ValidationError", `${name} must be an integer from ${min} to ${max}.`, {
+      details: [{ code: "InvalidParameter", message: `'${value}' is not an integer from ${min}`, target: name }],
     });
   return Number(value);
 }

@@ -1,5 +1,6 @@
 // APIs, their operations and API version sets.
 import { z } from "zod";
+import type { WriteOp } from "../../store/contract.js";
 import { ApiError } from "../errors.js";
 import { anyArray, anyObject, expandIfRef, optBool, optStr, resolveRef } from "./common.js";
 import type { ResourceDef } from "./types.js";
@@ -79,6 +80,16 @@ export const apiDef: ResourceDef = {
     if (out.format !== undefined)
       throw new ApiError(500, "InternalError", "import must be handled before the generic API write");
     return { properties: out };
+  },
+  async beforeDelete(ctx, entity) {
+    // Deleting an API deletes its revisions and the subscriptions scoped to it, as in APIM.
+    const ops: WriteOp[] = [];
+    if (!entity.name.includes(";rev="))
+      for (const api of (await ctx.options.store.list("api", { parentId: "" })).items)
+        if (api.name.startsWith(`${entity.name};rev=`)) ops.push({ op: "delete", kind: "api", id: api.id });
+    for (const sub of (await ctx.options.store.list("subscription", { parentId: "" })).items)
+      if (sub.properties.scope === `/${entity.id}`) ops.push({ op: "delete", kind: "subscription", id: sub.id });
+    return ops;
   },
   present(ctx, entity) {
     const { openApiDocument: _doc, ...props } = entity.properties;
