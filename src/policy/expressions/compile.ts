@@ -33,7 +33,7 @@ function diagnostic(source: string, at: At, code: string, message: string, offse
   return {
     severity: "error",
     code,
-    message: `${message} in expression`,
+    message,
     path: at.path,
     ...positionOf(source, offset, at),
   };
