@@ -33,6 +33,11 @@ describe("validate-jwt with an inline symmetric key", () => {
     const ctx = await runStatements(policy(), { request: { headers: { authorization: `Bearer ${token}` } } });
     assert.equal(ctx.response?.statusCode, 200);
     assert.equal((ctx.variables.get("jwt") as { Subject: string }).Subject, "alice");
+    const used = await runStatements(
+      `${policy()}<set-header name="x-sub" exists-action="override"><value>@(((Jwt)context.Variables["jwt"]).Subject)</value></set-header>`,
+      { request: { headers: { authorization: `Bearer ${token}` } } },
+    );
+    assert.deepEqual(used.request.headers.get("x-sub"), ["alice"]);
   });
 
   const cases: Array<[string, () => Promise<string | undefined>, string]> = [

@@ -7,6 +7,7 @@ import { definePolicy } from "../definition.js";
 import type { Dyn } from "../dynamic.js";
 import { getter } from "../dynamic.js";
 import { PolicyResponseError } from "../errors.js";
+import { asJwt } from "../expressions/runtime/auth.js";
 import type { PolicyParser } from "../parser.js";
 import type { Outcome, PolicyContext } from "../types.js";
 import { CONTINUE } from "../types.js";
@@ -271,7 +272,8 @@ export function compileJwtValidation(c: JwtConfig, source: string) {
     if (clients.size > 0 && !clients.has(String(payload.appid ?? payload.azp ?? ""))) {
       throw fail("TokenClientApplicationNotAllowed", "JWT client application is not allowed.");
     }
-    if (c.outputVariable) ctx.variables.set(c.outputVariable, jwtView(token, payload));
+    // The expression runtime's Jwt view, so `(Jwt)context.Variables[…]` and GetValueOrDefault<Jwt> work.
+    if (c.outputVariable) ctx.variables.set(c.outputVariable, asJwt(token, true) ?? jwtView(token, payload));
     return CONTINUE;
   };
 }
