@@ -204,7 +204,7 @@ export function getProperty(target: unknown, name: string): unknown {
   } else if (typeof target === "object" && isPascal(name) && name in target) {
     const v = (target as Record<string, unknown>)[name];
     if (typeof v !== "function") return v instanceof Date ? new CsDateTime(v.getTime()) : v;
-  } else if (typeof target === "object" && Object.hasOwn(target, name)) {
+  } else if (typeof target === "object" && isPlainObject(target) && Object.hasOwn(target, name)) {
     return (target as Record<string, unknown>)[name];
   }
   throw missing(target, name);
