@@ -97,7 +97,9 @@ export const authenticationManagedIdentity = definePolicy<{
   ignoreError: boolean;
 }>({
   name: "authentication-managed-identity",
-  sections: ["inbound"],
+  // Azure documents inbound only, yet real documents (AI-Gateway labs) fetch tokens into a variable in
+  // outbound too, and Azure runs them; every section is accepted.
+  sections: ["inbound", "backend", "outbound", "on-error"],
   parse(el, p) {
     const m = p.mark();
     p.children(el, []);
