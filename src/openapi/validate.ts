@@ -5,10 +5,12 @@
 // is an error, like a missing $ref target or an external $ref (never fetched: an import must not read
 // files or call URLs the document names).
 import SwaggerParser from "@apidevtools/swagger-parser";
-import type { OpenAPI } from "openapi-types";
 import { type Diagnostic, errorDiagnostic } from "../core/errors.js";
 import { getPointer } from "./refs.js";
 import { isObject, type JsonObject } from "./types.js";
+
+/** swagger-parser's document type, named without importing openapi-types (not our dependency). */
+type ApiDocument = Parameters<typeof SwaggerParser.dereference>[1];
 
 export interface ValidationOutcome {
   errors: Diagnostic[];
@@ -155,7 +157,7 @@ const IGNORED_KEYS = new Set([
 export async function validateDocument(doc: JsonObject): Promise<ValidationOutcome> {
   try {
     // The version check ran first, so the object is a Swagger/OpenAPI document as far as typing goes.
-    await SwaggerParser.validate(copyForValidation(doc) as unknown as OpenAPI.Document, {
+    await SwaggerParser.validate(copyForValidation(doc) as unknown as ApiDocument, {
       resolve: { external: false },
       dereference: { circular: "ignore" },
     });
