@@ -1,5 +1,6 @@
 // Backends, named values, tags, loggers, caches and portal settings.
 import { z } from "zod";
+import { ApiError } from "../errors.js";
 import { anyObject, optBool, optStr, stringList } from "./common.js";
 import type { ResourceDef } from "./types.js";
 
@@ -87,6 +88,25 @@ export const namedValueDef: ResourceDef = {
         issue.addIssue({ code: "custom", path: ["value"], message: "is required (or keyVault)" });
     }),
   defaults: () => ({ secret: false }),
+  async prepare(ctx, props, id) {
+    // Policies reference named values by displayName ({{name}}), so it must be unique.
+    const name = String(props.displayName).toLowerCase();
+    const clash = (await ctx.options.store.list("namedValue", { parentId: "" })).items.find(
+      (nv) => nv.id !== id && String(nv.properties.displayName).toLowerCase() === name,
+    );
+    if (clash)
+      throw new ApiError(
+        409,
+        "Conflict",
+        `The named value ${clash.name} already has displayName ${props.displayName}.`,
+        {
+          details: [
+            { code: "DuplicateDisplayName", message: `used by ${clash.name}`, target: "properties.displayName" },
+          ],
+        },
+      );
+    return { properties: props };
+  },
   present(_ctx, entity) {
     // Secret values are returned only by listValue.
     if (entity.properties.secret !== true) return entity.properties;
