@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
-import { compileExpression, findExpressionEnd, isExpression } from "./index.js";
+import { compileExpression, isExpression } from "./index.js";
 import { CsException } from "./runtime/errors.js";
-import { fakeContext } from "./test-support.js";
+import { extractExpressions, fakeContext } from "./test-support.js";
 
 const ROOT = "/work/shared/corpus/policies";
 
@@ -16,37 +16,6 @@ function files(dir: string): string[] {
     const full = join(dir, name);
     return statSync(full).isDirectory() ? files(full) : name.endsWith(".xml") ? [full] : [];
   });
-}
-
-interface Found {
-  file: string;
-  line: number;
-  column: number;
-  source: string;
-}
-
-const ENTITIES: Record<string, string> = { "&quot;": '"', "&apos;": "'", "&lt;": "<", "&gt;": ">", "&amp;": "&" };
-
-/** Expressions start an attribute value (after =" or =') or an element's text (after >). */
-export function extractExpressions(file: string, xml: string): Found[] {
-  // Entities never span lines, so line numbers survive decoding; named values become a constant
-  // the way the policy compiler substitutes them before compiling expressions.
-  const text = xml.replace(/&(quot|apos|lt|gt|amp);/g, (m) => ENTITIES[m]!).replace(/\{\{[^{}]+\}\}/g, "1");
-  const found: Found[] = [];
-  const start = /(?:=\s*["']\s*|>\s*)(@[({])/g;
-  for (let m = start.exec(text); m !== null; m = start.exec(text)) {
-    const at = m.index + m[0].length - 2;
-    let end = findExpressionEnd(text, at);
-    if (end === undefined) {
-      const nl = text.indexOf("\n", at);
-      end = nl < 0 ? text.length : nl;
-    }
-    const before = text.slice(0, at);
-    const line = before.split("\n").length;
-    const column = at - before.lastIndexOf("\n");
-    found.push({ file, line, column, source: text.slice(at, end) });
-  }
-  return found;
 }
 
 const all = files(ROOT).flatMap((f) => extractExpressions(relative(ROOT, f), readFileSync(f, "utf8")));

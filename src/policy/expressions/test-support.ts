@@ -2,6 +2,7 @@
 // variables, entities and a manual clock. Only what expressions read is real; I/O ports throw.
 import { createManualClock } from "../../core/clock.js";
 import type { HeaderMap, PolicyContext, PolicyResponse, PolicyServices } from "../types.js";
+import { findExpressionEnd } from "./extent.js";
 
 export interface FakeContextOptions {
   method?: string;
@@ -131,4 +132,35 @@ export function fakeContext(options: FakeContextOptions = {}): PolicyContext {
     services,
     signal: new AbortController().signal,
   };
+}
+
+export interface FoundExpression {
+  file: string;
+  line: number;
+  column: number;
+  source: string;
+}
+
+const ENTITIES: Record<string, string> = { "&quot;": '"', "&apos;": "'", "&lt;": "<", "&gt;": ">", "&amp;": "&" };
+
+/** Expressions start an attribute value (after =" or =') or an element's text (after >). */
+export function extractExpressions(file: string, xml: string): FoundExpression[] {
+  // Entities never span lines, so line numbers survive decoding; named values become a constant
+  // the way the policy compiler substitutes them before compiling expressions.
+  const text = xml.replace(/&(quot|apos|lt|gt|amp);/g, (m) => ENTITIES[m]!).replace(/\{\{[^{}]+\}\}/g, "1");
+  const found: FoundExpression[] = [];
+  const start = /(?:=\s*["']\s*|>\s*)(@[({])/g;
+  for (let m = start.exec(text); m !== null; m = start.exec(text)) {
+    const at = m.index + m[0].length - 2;
+    let end = findExpressionEnd(text, at);
+    if (end === undefined) {
+      const nl = text.indexOf("\n", at);
+      end = nl < 0 ? text.length : nl;
+    }
+    const before = text.slice(0, at);
+    const line = before.split("\n").length;
+    const column = at - before.lastIndexOf("\n");
+    found.push({ file, line, column, source: text.slice(at, end) });
+  }
+  return found;
 }
