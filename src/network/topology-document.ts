@@ -4,18 +4,15 @@
 import type { Diagnostic } from "../core/errors.js";
 import {
   type ArmScope,
+  arr,
   fromArmNetworkInterface,
   fromArmNetworkSecurityGroup,
   fromArmRouteTable,
   fromArmVirtualNetwork,
+  strings,
 } from "./arm-shapes.js";
 import { loadTemplate } from "./arm-template.js";
-import {
-  validateNetworkSecurityGroup,
-  validateRouteTable,
-  validateTopology,
-  validateVirtualNetwork,
-} from "./arm-validators.js";
+import { validateRouteTable, validateTopology, validateVirtualNetwork } from "./arm-validators.js";
 import type { NetworkInterface, NetworkSecurityGroup, RouteTable, Topology, VirtualNetwork } from "./model.js";
 import { validateSecurityRules } from "./nsg-rules.js";
 import type { ServiceTagCatalog } from "./service-tags.js";
@@ -49,60 +46,83 @@ export function topologyFromDocument(
       : Array.isArray(doc[key])
         ? (doc[key] as unknown[])
         : [];
+  // Flat items are rewritten into ARM shape and read by the same tolerant readers, so a malformed
+  // file yields diagnostics, never an exception later in the evaluators.
   const virtualNetworks: VirtualNetwork[] = [];
   pick("virtualNetworks", "Microsoft.Network/virtualNetworks").forEach((v, i) => {
-    if (isArm(v)) {
-      diagnostics.push(...validateVirtualNetwork(v).map((d) => ({ ...d, path: `virtualNetworks[${i}].${d.path}` })));
-      virtualNetworks.push(fromArmVirtualNetwork(v, scope));
-    } else {
-      const flat = v as VirtualNetwork;
-      diagnostics.push(
-        ...validateVirtualNetwork(toArmLike(flat)).map((d) => ({ ...d, path: `virtualNetworks[${i}].${d.path}` })),
-      );
-      virtualNetworks.push({
-        ...flat,
-        subnets: Array.isArray(flat.subnets) ? flat.subnets : [],
-        addressSpace: { addressPrefixes: flat.addressSpace?.addressPrefixes ?? [] },
-      });
-    }
+    const flat = obj(v);
+    const arm = isArm(v) ? v : flatVnetToArm(flat);
+    diagnostics.push(...validateVirtualNetwork(arm).map((d) => ({ ...d, path: `virtualNetworks[${i}].${d.path}` })));
+    const vnet = fromArmVirtualNetwork(arm, scope);
+    if (typeof flat.subscriptionId === "string") vnet.subscriptionId = flat.subscriptionId;
+    if (flat.deploymentModel === "Classic") vnet.deploymentModel = "Classic";
+    const gw = obj(flat.gateway);
+    if (gw.gatewayType === "Vpn" || gw.gatewayType === "ExpressRoute")
+      vnet.gateway = {
+        gatewayType: gw.gatewayType,
+        localNetworkAddressPrefixes: strings(gw.localNetworkAddressPrefixes),
+        bgpRoutes: strings(gw.bgpRoutes),
+        forcedTunnelPolicy: gw.forcedTunnelPolicy === "forward" ? "forward" : "drop",
+      };
+    vnet.privateDnsRecords = arr(flat.privateDnsRecords).flatMap((r) => {
+      const o = obj(r);
+      return typeof o.name === "string" && typeof o.ipv4 === "string" ? [{ name: o.name, ipv4: o.ipv4 }] : [];
+    });
+    virtualNetworks.push(vnet);
   });
   const networkSecurityGroups: NetworkSecurityGroup[] = [];
   pick("networkSecurityGroups", "Microsoft.Network/networkSecurityGroups").forEach((n, i) => {
-    if (isArm(n)) {
-      diagnostics.push(
-        ...validateNetworkSecurityGroup(n, catalog).map((d) => ({
-          ...d,
-          path: `networkSecurityGroups[${i}].${d.path}`,
-        })),
-      );
-      networkSecurityGroups.push(fromArmNetworkSecurityGroup(n, scope));
-    } else {
-      const flat = n as NetworkSecurityGroup;
-      const rules = Array.isArray(flat.securityRules) ? flat.securityRules : [];
-      diagnostics.push(
-        ...validateSecurityRules(rules, catalog, (j) => `networkSecurityGroups[${i}].securityRules[${j}]`, flat.id)
-          .diagnostics,
-      );
-      networkSecurityGroups.push({ ...flat, securityRules: rules });
-    }
+    const flat = obj(n);
+    const arm = isArm(n)
+      ? n
+      : {
+          id: flat.id,
+          name: flat.name,
+          location: flat.location,
+          properties: {
+            securityRules: arr(flat.securityRules).map((r) => ({ name: obj(r).name, properties: obj(r) })),
+          },
+        };
+    const nsg = fromArmNetworkSecurityGroup(arm, scope);
+    diagnostics.push(
+      ...validateSecurityRules(
+        nsg.securityRules,
+        catalog,
+        (j) => `networkSecurityGroups[${i}].securityRules[${j}]`,
+        nsg.id,
+      ).diagnostics,
+    );
+    networkSecurityGroups.push(nsg);
   });
   const routeTables: RouteTable[] = [];
   pick("routeTables", "Microsoft.Network/routeTables").forEach((r, i) => {
-    const table = isArm(r)
-      ? fromArmRouteTable(r, scope)
-      : ({ ...(r as RouteTable), routes: (r as RouteTable).routes ?? [] } as RouteTable);
-    const armLike = { properties: { routes: table.routes.map(({ name, ...properties }) => ({ name, properties })) } };
-    diagnostics.push(
-      ...validateRouteTable(armLike, catalog).map((d) => ({ ...d, path: `routeTables[${i}].${d.path}` })),
-    );
-    routeTables.push(table);
+    const flat = obj(r);
+    const arm = isArm(r)
+      ? r
+      : {
+          id: flat.id,
+          name: flat.name,
+          location: flat.location,
+          properties: {
+            disableBgpRoutePropagation: flat.disableBgpRoutePropagation,
+            routes: arr(flat.routes).map((x) => ({ name: obj(x).name, properties: obj(x) })),
+          },
+        };
+    diagnostics.push(...validateRouteTable(arm, catalog).map((d) => ({ ...d, path: `routeTables[${i}].${d.path}` })));
+    routeTables.push(fromArmRouteTable(arm, scope));
   });
-  const networkInterfaces: NetworkInterface[] = pick(
-    "networkInterfaces",
-    "Microsoft.Network/networkInterfaces",
-  ).flatMap((n) => {
-    const nic = isArm(n) ? fromArmNetworkInterface(n, scope) : (n as NetworkInterface);
-    return nic ? [nic] : [];
+  const networkInterfaces: NetworkInterface[] = [];
+  pick("networkInterfaces", "Microsoft.Network/networkInterfaces").forEach((n, i) => {
+    const flat = obj(n);
+    const nic = isArm(n) ? fromArmNetworkInterface(n, scope) : flatNic(flat);
+    if (nic) networkInterfaces.push(nic);
+    else
+      diagnostics.push({
+        severity: "error",
+        code: "InvalidNetworkInterface",
+        message: "a network interface needs id, subnetId and privateIPAddress",
+        path: `networkInterfaces[${i}]`,
+      });
   });
   const topology: Topology = {
     virtualNetworks,
@@ -115,16 +135,40 @@ export function topologyFromDocument(
   return { topology, diagnostics };
 }
 
-function toArmLike(v: VirtualNetwork): Json {
+function flatVnetToArm(v: Json): Json {
   return {
+    id: v.id,
     name: v.name,
+    location: v.location,
     properties: {
       addressSpace: v.addressSpace,
       dhcpOptions: v.dhcpOptions,
-      subnets: (v.subnets ?? []).map((s) => ({
-        name: s.name,
-        properties: { addressPrefix: s.addressPrefix, serviceEndpoints: s.serviceEndpoints },
+      subnets: arr(v.subnets).map((s) => ({ id: obj(s).id, name: obj(s).name, properties: obj(s) })),
+      virtualNetworkPeerings: arr(v.virtualNetworkPeerings).map((p) => ({
+        name: obj(p).name,
+        properties: {
+          remoteVirtualNetwork: { id: obj(p).remoteVirtualNetworkId },
+          peeringState: obj(p).peeringState ?? "Connected",
+        },
       })),
+      resourceGuid: v.resourceGuid,
     },
+  };
+}
+
+function flatNic(n: Json): NetworkInterface | undefined {
+  if (typeof n.id !== "string" || typeof n.subnetId !== "string" || typeof n.privateIPAddress !== "string")
+    return undefined;
+  const ref = (v: unknown) => (typeof obj(v).id === "string" ? { id: obj(v).id as string } : undefined);
+  return {
+    id: n.id,
+    subnetId: n.subnetId,
+    privateIPAddress: n.privateIPAddress,
+    networkSecurityGroup: ref(n.networkSecurityGroup),
+    applicationSecurityGroups: arr(n.applicationSecurityGroups).flatMap((a) =>
+      ref(a) ? [ref(a) as { id: string }] : [],
+    ),
+    forcedTunnelPolicy:
+      n.forcedTunnelPolicy === "forward" ? "forward" : n.forcedTunnelPolicy === "drop" ? "drop" : undefined,
   };
 }

@@ -25,12 +25,13 @@ export type {
 } from "./deployment-types.js";
 
 export function validateDeployment(
-  service: ApimServiceInput,
+  input: ApimServiceInput,
   index: NetworkIndex,
   options: DeploymentValidationOptions = {},
 ): NetworkFinding[] {
   const findings: NetworkFinding[] = [];
-  const props = service.properties ?? {};
+  const service = normalizeService(input);
+  const props = service.properties;
   const type = props.virtualNetworkType ?? "None";
   const primaryLocation = regionDisplayName(service.location);
   const emit = (f: Omit<NetworkFinding, "severity" | "location"> & { severity?: Severity; location?: string }) =>
@@ -262,3 +263,42 @@ function validateLocation(loc: ApimLocationInput & { path: string; primary: bool
 }
 
 /** V14 (spec §10.5): Standard IPv4 public IP in the location's region and subscription, and a new one on every mode or subnet change. */
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+function normalizeConfig(v: unknown): { subnetResourceId?: string } | undefined {
+  return isRecord(v) ? { subnetResourceId: text(v.subnetResourceId) } : undefined;
+}
+
+/** The body may come straight from a request or a template: coerce every field the checks read. */
+function normalizeService(raw: unknown): ApimServiceInput {
+  const s = isRecord(raw) ? raw : {};
+  const p = isRecord(s.properties) ? s.properties : {};
+  const sku = isRecord(s.sku) ? s.sku : {};
+  const capacity = (v: unknown) =>
+    typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined;
+  return {
+    id: text(s.id),
+    name: text(s.name),
+    location: text(s.location) ?? "",
+    sku: { name: text(sku.name) ?? "", capacity: capacity(sku.capacity) },
+    properties: {
+      virtualNetworkType: text(p.virtualNetworkType),
+      virtualNetworkConfiguration: normalizeConfig(p.virtualNetworkConfiguration),
+      platformVersion: text(p.platformVersion),
+      publicIpAddressId: text(p.publicIpAddressId),
+      additionalLocations: (Array.isArray(p.additionalLocations) ? p.additionalLocations : [])
+        .filter(isRecord)
+        .map((l) => {
+          const lsku = isRecord(l.sku) ? l.sku : undefined;
+          return {
+            location: text(l.location) ?? "",
+            sku: lsku ? { name: text(lsku.name) ?? "", capacity: capacity(lsku.capacity) } : undefined,
+            virtualNetworkConfiguration: normalizeConfig(l.virtualNetworkConfiguration),
+            publicIpAddressId: text(l.publicIpAddressId),
+          };
+        }),
+    },
+  };
+}
