@@ -58,7 +58,7 @@ export async function startFakeManagement(): Promise<FakeManagement> {
     col("/groups").set(g, { name: g, properties: { displayName: g, builtIn: true } });
   users.set("1", {
     name: "1",
-    properties: { email: "admin@moat.test", firstName: "Admin", lastName: "User", state: "active" },
+    properties: { email: "administrator@moat.test", firstName: "Admin", lastName: "User", state: "active" },
   });
   col("/groups/administrators/users").set("1", users.get("1") as Entity);
   const calls: string[] = [];
@@ -226,7 +226,7 @@ export async function startFakeManagement(): Promise<FakeManagement> {
         : err(404, "ResourceNotFound", "no api");
     }
     if (seg[0] === "groups" && seg[2] === "users" && method === "GET" && seg.length === 3)
-      return { status: 200, body: list([...col(path).values()]) };
+      return { status: 200, body: list([...col(path).values()].map((m) => users.get(m.name) ?? m)) };
     // Generic collections (products, apis, groups, templates and their links): admin writes, anyone reads.
     if (method === "GET") {
       const c = collections.get(path);
