@@ -1,281 +1,24 @@
 // Compiles expression trees into closures once; evaluation walks no tree and parses nothing.
-// Names, types and members are resolved here so that unsupported constructs become diagnostics.
-import type { Arg, Expr, Stmt, TypeName } from "./ast.js";
-import { createExpressionContext, isPolicyResponse, ResponseView } from "./context-view.js";
-import {
-  CONTEXT_TYPES,
-  checkTypeName,
-  KNOWN_INSTANCE_MEMBERS,
-  MEMBER_TYPES,
-  NAMESPACES,
-  UNIVERSAL_MEMBERS,
-} from "./known-types.js";
-import { asBasic, asJwt, type BasicCredentials, type JwtView } from "./runtime/auth.js";
+// Operators, casts, lambdas and object creation; names/members/calls live in compile-base/compile-call.
+import type { Expr } from "./ast.js";
+import type { Ev, Node, RunEnv } from "./compile-base.js";
+import { CompileError, FLOATING, INTEGRAL, numKind, resultNumType } from "./compile-base.js";
+import { CallCompiler } from "./compile-call.js";
+import { isPolicyResponse, ResponseView } from "./context-view.js";
+import { CONTEXT_TYPES } from "./known-types.js";
 import { CsException, checkSize } from "./runtime/errors.js";
 import { JArray, JObject, JProperty, JToken, JValue } from "./runtime/json.js";
-import { LINQ } from "./runtime/linq.js";
-import { callMethod, castTo, getProperty, indexGet, indexSet, setProperty } from "./runtime/members.js";
-import { add, arith, bitwise, compare, csEquals, type NumKind, negate, subtract, truthy } from "./runtime/operators.js";
-import type { Env } from "./runtime/statics.js";
+import { castTo, indexGet, indexSet, setProperty } from "./runtime/members.js";
+import { add, arith, bitwise, compare, csEquals, negate, subtract, truthy } from "./runtime/operators.js";
 import { STATIC_TYPES } from "./runtime/statics.js";
 import { CsDateTime, CsGuid, CsTimeSpan } from "./runtime/time.js";
-import { CsRegex, formatValue } from "./runtime/types.js";
+import { formatValue } from "./runtime/types.js";
 import { CsAnonymous } from "./to-string.js";
 
-export type Ev = (env: RunEnv) => unknown;
-export interface RunEnv extends Env {
-  view?: ReturnType<typeof createExpressionContext>;
-  /** Local function call depth (recursion guard). */
-  depth?: number;
-}
+export type { Ev, Node, RunEnv } from "./compile-base.js";
 
-export interface Node {
-  ev: Ev;
-  /** Static type: a C# type name, a context interface (IRequest …) or "?" when only known at run time. */
-  type: string;
-  /** Inside a `?.` chain: a null receiver yields null instead of throwing. */
-  nullChain?: boolean;
-  /** Literal: the value is known at compile time. */
-  constant?: boolean;
-}
-
-type Resolved = { kind: "value"; node: Node } | { kind: "type"; name: string } | { kind: "namespace"; name: string };
-
-export interface Local {
-  slot: number;
-  type: string;
-}
-
-export class CompileError extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-    readonly code = "POLICY_ERR_EXPRESSION_UNSUPPORTED",
-  ) {
-    super(message);
-  }
-}
-
-const INTEGRAL = new Set(["int", "long", "short", "byte", "sbyte", "uint", "ulong", "ushort", "char"]);
-const FLOATING = new Set(["double", "float", "decimal"]);
-
-function numKind(a: string, b: string): NumKind {
-  if (FLOATING.has(a) || FLOATING.has(b)) return "double";
-  if (INTEGRAL.has(a) && INTEGRAL.has(b)) return a === "long" || b === "long" ? "long" : "int";
-  return undefined;
-}
-
-function resultNumType(a: string, b: string): string {
-  const k = numKind(a, b);
-  return k === undefined ? "?" : k;
-}
-
-const NAMED_PARAMS: Record<string, string[]> = {
-  As: ["preserveContent"],
-  AsFormUrlEncodedContent: ["preserveContent"],
-  GetValueOrDefault: ["key", "defaultValue"],
-  Split: ["separator", "count", "options"],
-  Equals: ["value", "comparisonType"],
-};
-
-export abstract class ExprCompiler {
-  protected scopes: Array<Map<string, Local>> = [new Map()];
-  slotCount = 0;
-  usesRequestBody = false;
-  usesResponseBody = false;
-  readonly errors: CompileError[] = [];
-
-  /** Records a problem; the returned node has the poison type "!" so that follow-up errors are not reported. */
-  protected fail(message: string, offset: number, code?: string): Node {
-    this.errors.push(new CompileError(message, offset, code));
-    return { ev: () => null, type: "!" };
-  }
-
-  protected declare(name: string, type: string, at: number): Local {
-    const scope = this.scopes[this.scopes.length - 1]!;
-    if (this.lookup(name))
-      this.fail(
-        `a local variable named '${name}' is already defined in this scope`,
-        at,
-        "POLICY_ERR_EXPRESSION_INVALID",
-      );
-    const local = { slot: this.slotCount++, type };
-    scope.set(name, local);
-    return local;
-  }
-
-  protected lookup(name: string): Local | undefined {
-    for (let i = this.scopes.length - 1; i >= 0; i--) {
-      const l = this.scopes[i]!.get(name);
-      if (l) return l;
-    }
-    return undefined;
-  }
-
-  protected abstract callLocalFunction(name: string, args: Node[], at: number): Node | undefined;
-  protected abstract lambdaBlock(body: Stmt): Ev;
-
-  /** Resolves a type reference written in the source; reports unknown types. */
-  typeName(t: TypeName): string {
-    if (t.name === "var") return "?";
-    const check = checkTypeName(t.name);
-    if (!check.ok) {
-      this.fail(check.message, t.at);
-      return "!";
-    }
-    for (const a of t.args) this.typeName(a);
-    return check.name + "[]".repeat(t.arrays);
-  }
-
-  expr(e: Expr): Node {
-    const r = this.resolve(e);
-    if (r.kind === "value") return r.node;
-    return this.fail(`'${r.name}' is a ${r.kind}, not a value`, e.at, "POLICY_ERR_EXPRESSION_INVALID");
-  }
-
-  private resolve(e: Expr): Resolved {
-    switch (e.kind) {
-      case "name":
-        return this.name(e);
-      case "member":
-        return this.member(e);
-      default:
-        return { kind: "value", node: this.value(e) };
-    }
-  }
-
-  private name(e: Extract<Expr, { kind: "name" }>): Resolved {
-    const local = this.lookup(e.name);
-    if (local) {
-      const slot = local.slot;
-      return { kind: "value", node: { ev: (env) => env.slots[slot], type: local.type } };
-    }
-    if (e.name === "context") {
-      return {
-        kind: "value",
-        node: { ev: (env) => (env.view ??= createExpressionContext(env.ctx)), type: "IContext" },
-      };
-    }
-    if (NAMESPACES.has(e.name)) return { kind: "namespace", name: e.name };
-    const check = checkTypeName(e.name);
-    if (check.ok) return { kind: "type", name: check.name };
-    if (/^[A-Z]/.test(e.name) && !check.message.startsWith("unknown"))
-      return { kind: "value", node: this.fail(check.message, e.at) };
-    return { kind: "value", node: this.fail(`unknown identifier '${e.name}'`, e.at) };
-  }
-
-  private member(e: Extract<Expr, { kind: "member" }>): Resolved {
-    const target = this.resolve(e.target);
-    if (target.kind === "namespace") {
-      const full = `${target.name}.${e.name}`;
-      if (NAMESPACES.has(full)) return { kind: "namespace", name: full };
-      const check = checkTypeName(full);
-      if (check.ok) return { kind: "type", name: check.name };
-      return { kind: "value", node: this.fail(check.message, e.at) };
-    }
-    if (target.kind === "value" && target.node.type === "!") return target;
-    if (target.kind === "type") {
-      const st = STATIC_TYPES[target.name];
-      const prop = st?.props?.[e.name];
-      if (prop)
-        return {
-          kind: "value",
-          node: {
-            ev: prop,
-            type: st?.types?.[e.name] ?? (target.name === "string" ? "string" : staticPropType(target.name, e.name)),
-          },
-        };
-      if (st?.methods?.[e.name] || st?.outMethods?.[e.name])
-        return {
-          kind: "value",
-          node: this.fail(
-            `method '${target.name}.${e.name}' must be called`,
-            e.nameAt,
-            "POLICY_ERR_EXPRESSION_INVALID",
-          ),
-        };
-      return { kind: "value", node: this.fail(`unsupported member '${e.name}' on type '${target.name}'`, e.nameAt) };
-    }
-    return { kind: "value", node: this.instanceMember(target.node, e.name, e.nullCond, e.nameAt) };
-  }
-
-  private checkMember(target: Node, name: string, at: number, isCall: boolean): string | undefined {
-    if (target.type === "!") return "!";
-    const ctxType = CONTEXT_TYPES[target.type];
-    if (ctxType) {
-      const m = ctxType.members[name];
-      if (m !== undefined) {
-        if (m.endsWith("()") !== isCall) {
-          this.fail(
-            isCall
-              ? `'${name}' on type '${ctxType.display}' is not a method`
-              : `method '${name}' on type '${ctxType.display}' must be called`,
-            at,
-            "POLICY_ERR_EXPRESSION_INVALID",
-          );
-          return undefined;
-        }
-        return m.replace("()", "");
-      }
-      if (UNIVERSAL_MEMBERS.has(name) || (ctxType.dictionary && name in LINQ)) return "?";
-      this.fail(`unsupported member '${name}' on type '${ctxType.display}'`, at);
-      return undefined;
-    }
-    if (target.type === "string" && !isCall && name !== "Length") {
-      this.fail(`unsupported member '${name}' on type 'string'`, at);
-      return undefined;
-    }
-    if (target.type === "string" && isCall && !(name in STRING_METHODS_SET) && !(name in LINQ)) {
-      this.fail(`unsupported member '${name}' on type 'string'`, at);
-      return undefined;
-    }
-    // Lower-case names are members of anonymous objects and JSON-like values.
-    if (!KNOWN_INSTANCE_MEMBERS.has(name) && !/^[a-z_]/.test(name)) {
-      this.fail(`unsupported member '${name}'${target.type !== "?" ? ` on type '${target.type}'` : ""}`, at);
-      return undefined;
-    }
-    return MEMBER_TYPES[name] ?? "?";
-  }
-
-  private noteBody(target: Node, name: string): void {
-    if (name !== "Body") return;
-    if (target.type === "IRequest") this.usesRequestBody = true;
-    if (target.type === "IContextResponse") this.usesResponseBody = true;
-  }
-
-  private instanceMember(target: Node, name: string, nullCond: boolean, at: number): Node {
-    const type = this.checkMember(target, name, at, false);
-    if (type === undefined || type === "!") return { ev: () => null, type: "!" };
-    this.noteBody(target, name);
-    const lenient = nullCond || target.nullChain === true;
-    const t = target.ev;
-    if (CONTEXT_TYPES[target.type] && !CONTEXT_TYPES[target.type]!.dictionary) {
-      // Views of the context object model: a direct getter read, checked at compile time.
-      return {
-        ev: (env) => {
-          const o = t(env) as Record<string, unknown> | null | undefined;
-          if (o === null || o === undefined) {
-            if (lenient) return null;
-            return getProperty(o, name);
-          }
-          return o[name];
-        },
-        type,
-        nullChain: lenient,
-      };
-    }
-    return {
-      ev: (env) => {
-        const o = t(env);
-        if ((o === null || o === undefined) && lenient) return null;
-        return getProperty(o, name);
-      },
-      type,
-      nullChain: lenient,
-    };
-  }
-
-  private value(e: Expr): Node {
+export abstract class ExprCompiler extends CallCompiler {
+  protected value(e: Expr): Node {
     switch (e.kind) {
       case "literal": {
         const v = e.value;
@@ -338,7 +81,7 @@ export abstract class ExprCompiler {
     }
   }
 
-  private interpolation(e: Extract<Expr, { kind: "interp" }>): Node {
+  protected interpolation(e: Extract<Expr, { kind: "interp" }>): Node {
     const parts = e.parts.map((p) => (typeof p === "string" ? p : { node: this.expr(p.expr), format: p.format }));
     return {
       ev: (env) => {
@@ -350,193 +93,7 @@ export abstract class ExprCompiler {
     };
   }
 
-  private args(args: Arg[], method: string): { nodes: Node[]; outs: Arg[] } {
-    const nodes: Node[] = [];
-    const outs: Arg[] = [];
-    const named = NAMED_PARAMS[method];
-    for (const a of args) {
-      if (a.out) {
-        outs.push(a);
-        continue;
-      }
-      const node = this.expr(a.value);
-      if (a.name !== undefined) {
-        const index = named?.indexOf(a.name) ?? -1;
-        if (index < 0) {
-          this.fail(`named argument '${a.name}' is not supported for '${method}'`, a.value.at);
-          continue;
-        }
-        nodes[index] = node;
-        continue;
-      }
-      nodes.push(node);
-    }
-    for (let i = 0; i < nodes.length; i++) nodes[i] ??= { ev: () => undefined, type: "?" };
-    return { nodes, outs };
-  }
-
-  private call(e: Extract<Expr, { kind: "call" }>): Node {
-    const callee = e.callee;
-    if (callee.kind === "name") {
-      const { nodes } = this.args(e.args, callee.name);
-      const fn = this.callLocalFunction(callee.name, nodes, callee.at);
-      if (fn) return fn;
-      if (this.lookup(callee.name))
-        return this.fail(`'${callee.name}' is a variable, not a method`, callee.at, "POLICY_ERR_EXPRESSION_INVALID");
-      return this.fail(`unknown method '${callee.name}'`, callee.at);
-    }
-    if (callee.kind !== "member")
-      return this.fail("this expression cannot be called", e.at, "POLICY_ERR_EXPRESSION_INVALID");
-    const typeArgs = (callee.typeArgs ?? []).map((t) => this.typeName(t));
-    const target = this.resolve(callee.target);
-    const name = callee.name;
-    if (target.kind === "namespace") return this.fail(`unknown type '${target.name}.${name}'`, callee.nameAt);
-    if (target.kind === "value" && target.node.type === "!") return target.node;
-    const { nodes, outs } = this.args(e.args, name);
-    if (target.kind === "type") return this.staticCall(target.name, name, nodes, outs, typeArgs, callee.nameAt);
-    const recv = target.node;
-    if (outs.length > 0) return this.outCall(recv, name, nodes, outs, callee.nameAt);
-    const type = this.checkMember(recv, name, callee.nameAt, true);
-    if (type === undefined || type === "!") return { ev: () => null, type: "!" };
-    if (name === "As" && recv.type === "IMessageBody") {
-      const t = typeArgs[0];
-      if (!t || !["string", "byte[]", "JObject", "JArray", "JToken", "XDocument", "XElement"].includes(t))
-        return this.fail(
-          `unsupported type argument '${t ?? ""}' for Body.As<T>() (use string, byte[], JObject, JArray, JToken, XDocument or XElement)`,
-          callee.nameAt,
-        );
-    }
-    const lenient = callee.nullCond || recv.nullChain === true;
-    const r = recv.ev;
-    const evs = nodes.map((n) => n.ev);
-    const resultType =
-      name === "As" && typeArgs[0]
-        ? typeArgs[0]
-        : ["GetValueOrDefault", "Value", "ToObject"].includes(name) && typeArgs[0]
-          ? typeArgs[0]
-          : type;
-    return {
-      ev: (env) => {
-        const o = r(env);
-        if ((o === null || o === undefined) && lenient) return null;
-        return callMethod(
-          o,
-          name,
-          evs.map((f) => f(env)),
-          typeArgs,
-        );
-      },
-      type: resultType,
-      nullChain: lenient,
-    };
-  }
-
-  private staticCall(typeName: string, name: string, nodes: Node[], outs: Arg[], typeArgs: string[], at: number): Node {
-    const st = STATIC_TYPES[typeName];
-    const evs = nodes.map((n) => n.ev);
-    const outMethod = st?.outMethods?.[name];
-    if (outMethod) {
-      const out = outs[0];
-      if (!out?.out)
-        return this.fail(`'${typeName}.${name}' needs an 'out' argument`, at, "POLICY_ERR_EXPRESSION_INVALID");
-      const local = out.out.declared ? this.declare(out.out.name, "?", out.value.at) : this.lookup(out.out.name);
-      if (!local) return this.fail(`unknown identifier '${out.out.name}'`, out.value.at);
-      const slot = local.slot;
-      return {
-        ev: (env) => {
-          const [ok, value] = outMethod(
-            evs.map((f) => f(env)),
-            typeArgs,
-          );
-          env.slots[slot] = value;
-          return ok;
-        },
-        type: "bool",
-      };
-    }
-    const method = st?.methods?.[name];
-    if (!method) {
-      if (st?.props?.[name])
-        return this.fail(`'${typeName}.${name}' is not a method`, at, "POLICY_ERR_EXPRESSION_INVALID");
-      return this.fail(`unsupported member '${name}' on type '${typeName}'`, at);
-    }
-    if (outs.length > 0) return this.fail(`'out' arguments are not supported for '${typeName}.${name}'`, at);
-    // Constant patterns are compiled (and checked) once, when the policy is saved.
-    if (typeName === "Regex" && nodes[1]) {
-      const pattern = this.constant(nodes[1]);
-      if (typeof pattern === "string") {
-        try {
-          CsRegex.cached(pattern, "");
-        } catch (error) {
-          return this.fail((error as Error).message, at, "POLICY_ERR_EXPRESSION_INVALID");
-        }
-      }
-    }
-    const type = STATIC_TYPES[typeName]?.types?.[name] ?? staticMethodType(typeName, name);
-    return {
-      ev: (env) =>
-        method(
-          evs.map((f) => f(env)),
-          typeArgs,
-          env,
-        ),
-      type,
-    };
-  }
-
-  /** The value of a node that does not depend on the request (literals only). */
-  protected constant(node: Node): unknown {
-    return node.constant ? node.ev(undefined as unknown as RunEnv) : undefined;
-  }
-
-  private outCall(recv: Node, name: string, nodes: Node[], outs: Arg[], at: number): Node {
-    const out = outs[0]!.out!;
-    const local = out.declared ? this.declare(out.name, "?", at) : this.lookup(out.name);
-    if (!local) return this.fail(`unknown identifier '${out.name}'`, at);
-    const slot = local.slot;
-    const r = recv.ev;
-    const evs = nodes.map((n) => n.ev);
-    let attempt: (o: unknown, args: unknown[]) => [boolean, unknown];
-    switch (name) {
-      case "TryParseJwt":
-        attempt = (o) => {
-          const jwt: JwtView | null = asJwt(String(o ?? ""), true);
-          return [jwt !== null, jwt];
-        };
-        break;
-      case "TryParseBasic":
-        attempt = (o) => {
-          const basic: BasicCredentials | null = asBasic(String(o ?? ""));
-          return [basic !== null, basic];
-        };
-        break;
-      case "TryGetValue":
-        attempt = (o, [key]) => {
-          if (o instanceof Map) return o.has(key) ? [true, o.get(key)] : [false, null];
-          if (o instanceof JObject) return o.ContainsKey(String(key)) ? [true, o.get(String(key))] : [false, null];
-          const view = o as { ContainsKey?: (k: unknown) => boolean; get_Item?: (k: unknown) => unknown };
-          if (view?.ContainsKey && view.get_Item)
-            return view.ContainsKey(key) ? [true, view.get_Item(key)] : [false, null];
-          throw new CsException("MissingMemberException", "TryGetValue is not available on this value.");
-        };
-        break;
-      default:
-        return this.fail(`'out' arguments are not supported for '${name}'`, at);
-    }
-    return {
-      ev: (env) => {
-        const [ok, value] = attempt(
-          r(env),
-          evs.map((f) => f(env)),
-        );
-        env.slots[slot] = value;
-        return ok;
-      },
-      type: "bool",
-    };
-  }
-
-  private index(e: Extract<Expr, { kind: "index" }>): Node {
+  protected index(e: Extract<Expr, { kind: "index" }>): Node {
     const target = this.expr(e.target);
     const keys = e.args.map((a) => this.expr(a));
     const ctxType = CONTEXT_TYPES[target.type];
@@ -560,7 +117,7 @@ export abstract class ExprCompiler {
     };
   }
 
-  private unary(e: Extract<Expr, { kind: "unary" }>): Node {
+  protected unary(e: Extract<Expr, { kind: "unary" }>): Node {
     const operand = this.expr(e.operand);
     const f = operand.ev;
     switch (e.op) {
@@ -628,7 +185,7 @@ export abstract class ExprCompiler {
     return undefined;
   }
 
-  private assign(e: Extract<Expr, { kind: "assign" }>): Node {
+  protected assign(e: Extract<Expr, { kind: "assign" }>): Node {
     const value = this.expr(e.value);
     const set = this.assignTo(e.target, e.at);
     if (!set) return { ev: () => null, type: "?" };
@@ -658,7 +215,7 @@ export abstract class ExprCompiler {
     };
   }
 
-  private update(e: Extract<Expr, { kind: "update" }>): Node {
+  protected update(e: Extract<Expr, { kind: "update" }>): Node {
     const current = this.expr(e.target);
     const set = this.assignTo(e.target, e.at);
     if (!set) return { ev: () => null, type: "?" };
@@ -675,7 +232,7 @@ export abstract class ExprCompiler {
     };
   }
 
-  private binary(e: Extract<Expr, { kind: "binary" }>): Node {
+  protected binary(e: Extract<Expr, { kind: "binary" }>): Node {
     const left = this.expr(e.left);
     const right = this.expr(e.right);
     const l = left.ev;
@@ -707,7 +264,7 @@ export abstract class ExprCompiler {
     return { ev: (env) => f(l(env), r(env)), type };
   }
 
-  private cast(e: Extract<Expr, { kind: "cast" }>): Node {
+  protected cast(e: Extract<Expr, { kind: "cast" }>): Node {
     const inner = this.expr(e.expr);
     const type = this.typeName(e.type);
     const f = inner.ev;
@@ -716,7 +273,7 @@ export abstract class ExprCompiler {
     return { ev: (env) => castTo(f(env), target), type: target === "Jwt" ? "?" : target };
   }
 
-  private isExpr(e: Extract<Expr, { kind: "is" }>): Node {
+  protected isExpr(e: Extract<Expr, { kind: "is" }>): Node {
     const inner = this.expr(e.expr);
     const f = inner.ev;
     if (e.pattern) {
@@ -739,7 +296,7 @@ export abstract class ExprCompiler {
     return { ev: (env) => isOfType(f(env), type), type: "bool" };
   }
 
-  private lambda(e: Extract<Expr, { kind: "lambda" }>): Node {
+  protected lambda(e: Extract<Expr, { kind: "lambda" }>): Node {
     this.scopes.push(new Map());
     const slots = e.params.map((p) => this.declare(p, "?", e.at).slot);
     const body = e.body;
@@ -756,7 +313,7 @@ export abstract class ExprCompiler {
     };
   }
 
-  private newObject(e: Extract<Expr, { kind: "new" }>): Node {
+  protected newObject(e: Extract<Expr, { kind: "new" }>): Node {
     const typeName = this.typeName(e.type);
     if (typeName === "!") return { ev: () => null, type: "!" };
     const base = typeName.replace(/\[\]$/, "");
@@ -796,7 +353,7 @@ export abstract class ExprCompiler {
     };
   }
 
-  private array(e: Extract<Expr, { kind: "array" }>): Node {
+  protected array(e: Extract<Expr, { kind: "array" }>): Node {
     const elem = e.elem ? this.typeName(e.elem) : "?";
     const size = e.size ? this.expr(e.size).ev : undefined;
     const items = e.items?.map((i) => this.expr(i).ev);
@@ -820,38 +377,6 @@ export abstract class ExprCompiler {
   }
 }
 
-const STRING_METHODS_SET = Object.fromEntries(
-  [
-    "Split",
-    "Substring",
-    "IndexOf",
-    "LastIndexOf",
-    "IndexOfAny",
-    "Contains",
-    "StartsWith",
-    "EndsWith",
-    "Equals",
-    "CompareTo",
-    "ToLower",
-    "ToUpper",
-  ]
-    .concat([
-      "ToLowerInvariant",
-      "ToUpperInvariant",
-      "Trim",
-      "TrimStart",
-      "TrimEnd",
-      "Replace",
-      "PadLeft",
-      "PadRight",
-      "Insert",
-      "Remove",
-      "ToCharArray",
-    ])
-    .concat(["ToString", "Normalize", "GetHashCode", "AsJwt", "TryParseJwt", "AsBasic", "TryParseBasic"])
-    .map((n) => [n, true]),
-);
-
 function binaryOp(op: string, lt: string, rt: string): (a: unknown, b: unknown) => unknown {
   const kind = numKind(lt, rt);
   switch (op) {
@@ -871,27 +396,6 @@ function binaryOp(op: string, lt: string, rt: string): (a: unknown, b: unknown) 
       return (a, b) => bitwise(op, a, b, lt === "long" ? "long" : kind);
   }
   throw new CompileError(`unsupported operator '${op}'`, 0);
-}
-
-function staticPropType(type: string, name: string): string {
-  if (
-    ["DateTime", "DateTimeOffset"].includes(type) &&
-    ["UtcNow", "Now", "Today", "MinValue", "MaxValue"].includes(name)
-  )
-    return "DateTime";
-  if (type === "TimeSpan") return "TimeSpan";
-  if (type === "Guid") return "Guid";
-  return "?";
-}
-
-function staticMethodType(type: string, name: string): string {
-  if (type === "TimeSpan") return "TimeSpan";
-  if (type === "DateTimeOffset" || (type === "DateTime" && name === "Parse")) return "DateTime";
-  if (name === "Parse" && ["int", "Int32"].includes(type)) return "int";
-  if (name === "Parse" && ["long", "Int64"].includes(type)) return "long";
-  if (name === "Parse" && ["double", "Double", "decimal", "Decimal"].includes(type)) return "double";
-  if (type === "JObject" || type === "JArray" || type === "JToken") return type;
-  return "?";
 }
 
 /** Run-time type test for `is` / `as`. */
