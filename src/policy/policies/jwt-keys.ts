@@ -21,19 +21,34 @@ export const METADATA_TTL_MS = 60 * 60 * 1000;
 export const REFRESH_MIN_MS = 5 * 60 * 1000;
 const FETCH_TIMEOUT_MS = 10_000;
 
-export function inlineToCandidate(key: InlineKey, ctx: PolicyContext): KeyCandidate | undefined {
-  switch (key.kind) {
-    case "secret":
-      return { kid: key.kid, jwk: { kty: "oct", k: Buffer.from(key.base64, "base64").toString("base64url") } };
-    case "rsa":
-      return { kid: key.kid, jwk: { kty: "RSA", n: toBase64Url(key.n), e: toBase64Url(key.e) } };
-    case "certificate": {
-      const cert = ctx.services.certificate(key.certificateId);
-      if (!cert?.cert) return undefined;
-      const jwk = new X509Certificate(cert.cert).publicKey.export({ format: "jwk" }) as JWK;
-      return { kid: key.kid, jwk };
-    }
+/** Inline keys become candidates once; certificate keys are looked up per request and cached by content. */
+export function createInlineKeys(keys: readonly InlineKey[]): (ctx: PolicyContext) => KeyCandidate[] {
+  const fixed: KeyCandidate[] = [];
+  const certificates: Array<{ kid: string | undefined; id: string }> = [];
+  for (const key of keys) {
+    if (key.kind === "secret")
+      fixed.push({ kid: key.kid, jwk: { kty: "oct", k: Buffer.from(key.base64, "base64").toString("base64url") } });
+    else if (key.kind === "rsa")
+      fixed.push({ kid: key.kid, jwk: { kty: "RSA", n: toBase64Url(key.n), e: toBase64Url(key.e) } });
+    else certificates.push({ kid: key.kid, id: key.certificateId });
   }
+  if (certificates.length === 0) return () => fixed;
+  // The same certificate text keeps the same JWK object, so imported keys stay cached (keyFor).
+  const fromPem = new Map<string, JWK>();
+  return (ctx) => {
+    const out = fixed.slice();
+    for (const { kid, id } of certificates) {
+      const pem = ctx.services.certificate(id)?.cert;
+      if (!pem) continue;
+      let jwk = fromPem.get(pem);
+      if (!jwk) {
+        jwk = new X509Certificate(pem).publicKey.export({ format: "jwk" }) as JWK;
+        fromPem.set(pem, jwk);
+      }
+      out.push({ kid, jwk });
+    }
+    return out;
+  };
 }
 
 // Accept base64 or base64url for n/e, as both appear in real documents.

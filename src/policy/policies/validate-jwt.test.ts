@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { generateKeyPairSync } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { describe, test } from "node:test";
 import type { JWK } from "jose";
 import { SignJWT } from "jose";
+import selfsigned from "selfsigned";
 import { bodyOf, createFakeServices } from "../test-support/fake-context.js";
 import { compileOrThrow, documentWith, runStatements, runWith } from "../test-support/run.js";
 
@@ -161,5 +162,32 @@ describe("validate-azure-ad-token", () => {
     const other = await runWith(pipeline, services, { headers: { authorization: `Bearer ${await token("app-2")}` } });
     assert.equal(other.lastError?.reason, "TokenClientApplicationNotAllowed");
     assert.equal(other.lastError?.source, "validate-azure-ad-token");
+  });
+});
+
+describe("validate-jwt with a certificate by id", () => {
+  test("the certificate's public key verifies the token", async () => {
+    const pems = await selfsigned.generate([{ name: "commonName", value: "signer" }], { keySize: 2048 });
+    const services = createFakeServices();
+    services.certificates.set("signer", { cert: pems.cert });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: "RS256" })
+      .setExpirationTime(NOW_S + 60)
+      .sign(createPrivateKey(pems.private));
+    const pipeline = compileOrThrow({
+      api: documentWith(
+        "inbound",
+        `<validate-jwt header-name="Authorization"><issuer-signing-keys><key certificate-id="signer"/></issuer-signing-keys></validate-jwt>`,
+      ),
+    });
+    assert.equal(
+      (await runWith(pipeline, services, { headers: { authorization: `Bearer ${token}` } })).response?.statusCode,
+      200,
+    );
+    const forged = `${token.slice(0, -4)}AAAA`;
+    assert.equal(
+      (await runWith(pipeline, services, { headers: { authorization: `Bearer ${forged}` } })).response?.statusCode,
+      401,
+    );
   });
 });

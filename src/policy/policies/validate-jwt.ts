@@ -12,8 +12,8 @@ import type { PolicyParser } from "../parser.js";
 import type { Outcome, PolicyContext } from "../types.js";
 import { CONTINUE } from "../types.js";
 import type { XmlElement } from "../xml/reader.js";
-import type { InlineKey, KeyCandidate } from "./jwt-keys.js";
-import { candidatesFor, createOpenIdCache, inlineToCandidate, keyFor } from "./jwt-keys.js";
+import type { InlineKey } from "./jwt-keys.js";
+import { candidatesFor, createInlineKeys, createOpenIdCache, keyFor } from "./jwt-keys.js";
 
 interface ClaimRule {
   name: string;
@@ -202,6 +202,7 @@ export function compileJwtValidation(c: JwtConfig, source: string) {
   const fail = (reason: string, fallback: string) =>
     new PolicyResponseError(source, reason, c.message ?? fallback, c.status);
   const clients = new Set(c.clientApplicationIds);
+  const inlineKeys = createInlineKeys(c.keys);
   const tokenValue = c.source.kind === "value" ? getter(c.source.value) : undefined;
 
   const readToken = (ctx: PolicyContext): string | undefined => {
@@ -230,7 +231,7 @@ export function compileJwtValidation(c: JwtConfig, source: string) {
     }
     const alg = header.alg ?? "none";
     if (alg === "none") throw fail("TokenSignatureInvalid", "JWT is not signed.");
-    const inline = c.keys.map((k) => inlineToCandidate(k, ctx)).filter((k): k is KeyCandidate => k !== undefined);
+    const inline = inlineKeys(ctx);
     const options = {
       audience: c.audiences.length ? c.audiences : undefined,
       issuer: c.issuers.length ? c.issuers : undefined,
