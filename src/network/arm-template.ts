@@ -108,9 +108,15 @@ export function loadTemplate(template: unknown, options: TemplateOptions = {}): 
         if (outer.keyVault) {
           value = placeholders[String(def.type ?? "string").toLowerCase()] ?? "";
         } else if (outer.found) value = outer.value;
-        else if ("defaultValue" in def)
-          value = resolveDeep(def.defaultValue, `${pathPrefix}parameters.${key}.defaultValue`);
-        else {
+        else if ("defaultValue" in def) {
+          if (inProgress.has(`p:${key}`)) throw new Unresolvable(`parameter '${key}' default refers to itself`);
+          inProgress.add(`p:${key}`);
+          try {
+            value = resolveDeep(def.defaultValue, `${pathPrefix}parameters.${key}.defaultValue`);
+          } finally {
+            inProgress.delete(`p:${key}`);
+          }
+        } else {
           value = placeholders[String(def.type ?? "string").toLowerCase()] ?? "";
           if (typeof value === "string") value = `{${key}}`;
           diagnostics.push({

@@ -17,3 +17,4 @@ export * from "./template-check.js";
 export * from "./topology-document.js";
 export * from "./topology-index.js";
 export * from "./validate-deployment.js";
+export * from "./vip.js";

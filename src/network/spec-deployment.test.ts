@@ -6,7 +6,13 @@ import type { PublicIpAddress, Route, SecurityRule, Topology } from "./model.js"
 import { listenerReachable } from "./reachability.js";
 import { allocateAddresses } from "./sizing.js";
 import { compileFixture, contoso, fixtureTopology, ids, recommendedRules, rule } from "./test-fixtures.js";
-import { type ApimServiceInput, type DeploymentValidationOptions, validateDeployment } from "./validate-deployment.js";
+import {
+  type ApimServiceInput,
+  type DeploymentValidationOptions,
+  toNetworkValidationResults,
+  validateDeployment,
+} from "./validate-deployment.js";
+import { addressChange, drawPublicVip } from "./vip.js";
 
 type Svc = ApimServiceInput;
 const vnetA = (t: Topology) => t.virtualNetworks[0] as Topology["virtualNetworks"][number];
@@ -409,5 +415,37 @@ describe("§19.7 public IPs and reachability", () => {
       clientIp: "203.0.113.10",
     });
     assert.deepEqual(ext, { reachable: true });
+  });
+});
+
+describe("§17.1 address changes", () => {
+  test("T51 VIP changes", () => {
+    const none = { virtualNetworkType: "None" } as const;
+    const ext = { virtualNetworkType: "External", subnetResourceId: ids.snetApim } as const;
+    const int = { virtualNetworkType: "Internal", subnetResourceId: ids.snetApim } as const;
+    assert.deepEqual([addressChange(none, ext).publicVip, addressChange(none, ext).privateVip], [true, "none"]);
+    assert.deepEqual([addressChange(ext, int).publicVip, addressChange(ext, int).privateVip], [true, "allocate"]);
+    assert.deepEqual([addressChange(int, ext).publicVip, addressChange(int, ext).privateVip], [true, "release"]);
+    assert.deepEqual(addressChange(ext, ext), {
+      publicVip: false,
+      privateVip: "none",
+      dips: false,
+      reason: "no address change (capacity, hostnames and policies keep the VIPs)",
+    });
+    assert.equal(addressChange(ext, { ...ext, subnetResourceId: ids.snet29 }).publicVip, true);
+    const given: string[] = [];
+    for (let i = 0; i < 4; i++) given.push(drawPublicVip("192.0.2.64/26", [], given) as string);
+    assert.deepEqual(given, ["192.0.2.65", "192.0.2.66", "192.0.2.67", "192.0.2.68"]);
+  });
+  test("findings map to NetworkValidationResult", () => {
+    const f = run(
+      recommended([rule("deny-sql", 90, "Outbound", "Deny", "Tcp", "VirtualNetwork", "Sql", "1433")]),
+      contoso(),
+    );
+    const [r] = toNetworkValidationResults(f);
+    assert.deepEqual(
+      [r?.location, r?.code, r?.severity, r?.target],
+      ["West US", "RequiredFlowBlocked", "Error", `${ids.nsgApim}/securityRules/deny-sql`],
+    );
   });
 });

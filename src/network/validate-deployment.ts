@@ -302,3 +302,25 @@ function normalizeService(raw: unknown): ApimServiceInput {
     },
   };
 }
+
+/** Spec §12's NetworkValidationResult, for error details of a 400 from the management API. */
+export interface NetworkValidationResult {
+  location: string;
+  code: string;
+  severity: "Error" | "Warning" | "Info";
+  message: string;
+  target?: string;
+  sourceRef: string;
+}
+
+export function toNetworkValidationResults(findings: readonly NetworkFinding[]): NetworkValidationResult[] {
+  const severity = { error: "Error", warning: "Warning", info: "Info" } as const;
+  return findings.map((f) => ({
+    location: f.location,
+    code: f.code,
+    severity: severity[f.severity],
+    message: `${f.message} Fix: ${f.fix}`,
+    ...(f.target ? { target: f.target } : {}),
+    sourceRef: f.sourceRef,
+  }));
+}
