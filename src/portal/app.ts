@@ -22,6 +22,8 @@ export interface PortalLimits {
   readonly signinPerAccount: RateRule;
   readonly signupPerIp: RateRule;
   readonly resetPerIp: RateRule;
+  /** Reset mails per account, so the form cannot flood one mailbox. */
+  readonly resetPerAccount: RateRule;
 }
 
 export interface PortalTestHooks {

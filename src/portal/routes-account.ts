@@ -240,7 +240,8 @@ async function resetRequest(app: PortalApp, ctx: Ctx): Promise<void> {
   const email = field(ctx, "email").toLowerCase();
   if (!isEmail(email)) return page(app, ctx, "reset", { error: "Enter a valid e-mail address.", email }, 400);
   const user = await findUserByEmail(app, email);
-  if (user && (user.properties.state === "active" || user.properties.state === "pending")) {
+  const mailAllowed = app.limiter.hit(`reset:acct:${email}`, app.limits.resetPerAccount) === 0;
+  if (mailAllowed && user && (user.properties.state === "active" || user.properties.state === "pending")) {
     const token = signToken(app.keys.sign, {
       purpose: "reset",
       uid: user.name,

@@ -377,6 +377,36 @@ describe("subscriptions", () => {
   });
 });
 
+describe("profile", () => {
+  test("rename yourself and change your password (current password required)", async () => {
+    const c = await signUpAndConfirm("profile@example.com");
+    const saved = await c.post("/profile", { firstName: "Augusta", lastName: "King" });
+    assert.match(text(saved.html), /Your profile was saved/);
+    assert.match(text(saved.html), /Augusta King/);
+    const empty = await c.post("/profile", { firstName: "", lastName: "King" });
+    assert.equal(empty.status, 400);
+    const wrong = await c.post("/profile/password", {
+      currentPassword: "Not-The-Password-1",
+      password: "Brand-New-Pass-2",
+      confirmPassword: "Brand-New-Pass-2",
+    });
+    assert.equal(wrong.status, 400);
+    assert.match(text(wrong.html), /current password is wrong/);
+    const ok = await c.post("/profile/password", {
+      currentPassword: strong,
+      password: "Brand-New-Pass-2",
+      confirmPassword: "Brand-New-Pass-2",
+    });
+    assert.match(text(ok.html), /Your password was changed/);
+    const fresh = createFormClient(stack.url);
+    await fresh.get("/signin");
+    assert.match(
+      (await fresh.post("/signin", { email: "profile@example.com", password: "Brand-New-Pass-2" })).url,
+      /\/profile$/,
+    );
+  });
+});
+
 describe("password reset", () => {
   test("reset does not reveal accounts and finishes a pending sign-up", async () => {
     const c = createFormClient(stack.url);

@@ -52,6 +52,7 @@ const defaultLimits: PortalLimits = {
   signinPerAccount: { limit: 8, windowMs: 15 * 60_000 },
   signupPerIp: { limit: 10, windowMs: 60 * 60_000 },
   resetPerIp: { limit: 10, windowMs: 60 * 60_000 },
+  resetPerAccount: { limit: 3, windowMs: 60 * 60_000 },
 };
 
 const silentLog: PortalLog = { info() {}, warn() {}, error() {} };
