@@ -124,6 +124,12 @@ export function runConfigStoreContract(
       await rejectsWith(store.put("api", "apis/x", {}, { ifMatch: "" }), "STORE_ERR_INVALID");
       await rejectsWith(store.list("api", { top: -1 }), "STORE_ERR_INVALID");
       await rejectsWith(store.list("api", { skip: 1.5 }), "STORE_ERR_INVALID");
+      await rejectsWith(store.changes(-1), "STORE_ERR_INVALID");
+      await rejectsWith(store.changes(Number.NaN), "STORE_ERR_INVALID");
+      assert.throws(
+        () => store.watch(Number.POSITIVE_INFINITY, () => {}),
+        (e: unknown) => e instanceof StoreError && e.code === "STORE_ERR_INVALID",
+      );
       assert.equal(await store.revision(), before);
     });
 

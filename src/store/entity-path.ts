@@ -179,3 +179,9 @@ export function changeFromRow(row: ChangeRow): ChangeEvent {
     entity: entityFromRow({ ...row, properties: row.properties, etag: row.etag }),
   };
 }
+
+export function assertRevision(revision: number): void {
+  if (!Number.isSafeInteger(revision) || revision < 0) {
+    throw new StoreError("STORE_ERR_INVALID", `sinceRevision must be a non-negative integer, got ${String(revision)}`);
+  }
+}

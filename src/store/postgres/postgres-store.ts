@@ -6,7 +6,14 @@ import pg from "pg";
 import type { StoredEntity } from "../../model/resources.js";
 import type { ChangeEvent, ConfigStore, ListOptions, ListResult, Snapshot, WriteOp } from "../contract.js";
 import { StoreError } from "../contract.js";
-import { assertPaging, type ChangeRow, changeFromRow, type EntityRow, entityFromRow } from "../entity-path.js";
+import {
+  assertPaging,
+  assertRevision,
+  type ChangeRow,
+  changeFromRow,
+  type EntityRow,
+  entityFromRow,
+} from "../entity-path.js";
 import { prepareOps } from "../prepare-ops.js";
 import { createWatchHub } from "../watch-hub.js";
 import { createWriteQueue } from "../write-queue.js";
@@ -156,8 +163,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async transaction(ops) {
       return (await write(ops)).written;
     },
-    changes: (sinceRevision) => readChanges(sinceRevision, null),
-    watch: (sinceRevision, listener) => hub.add(sinceRevision, listener),
+    async changes(sinceRevision) {
+      assertRevision(sinceRevision);
+      return readChanges(sinceRevision, null);
+    },
+    watch(sinceRevision, listener) {
+      assertRevision(sinceRevision);
+      return hub.add(sinceRevision, listener);
+    },
     async snapshot(): Promise<Snapshot> {
       await ready();
       return withClient(async (client) => {

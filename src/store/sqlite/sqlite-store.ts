@@ -8,6 +8,7 @@ import type { ChangeEvent, ConfigStore, ListOptions, ListResult, Snapshot, Write
 import { StoreError } from "../contract.js";
 import {
   assertPaging,
+  assertRevision,
   type ChangeRow,
   changeFromRow,
   checkPreconditions,
@@ -222,9 +223,11 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
       return (await write(ops)).written;
     },
     async changes(sinceRevision): Promise<ChangeEvent[]> {
+      assertRevision(sinceRevision);
       return guard(() => sql.changes.all(sinceRevision, -1).map(changeFromRow));
     },
     watch(sinceRevision, listener) {
+      assertRevision(sinceRevision);
       return hub.add(sinceRevision, listener);
     },
     async snapshot(): Promise<Snapshot> {
