@@ -1,5 +1,6 @@
 // `moat serve`: starts every component of this deployment and runs until SIGINT/SIGTERM.
 
+import { pino } from "pino";
 import { startApp } from "../app.js";
 import { parseArgs } from "../args.js";
 import { ConfigError, loadConfig } from "../config.js";
@@ -17,7 +18,12 @@ export const serveCommand: Command = {
         env: process.env,
         flags,
       });
-      app = await startApp(config, { logError: (obj, msg) => console.error(msg, obj), gateway: true });
+      // Faults go to the log with credentials redacted once, here.
+      const logger = pino({
+        level: config.log.level,
+        redact: ["authorization", "*.authorization", "headers.authorization"],
+      });
+      app = await startApp(config, { logError: (obj, msg) => logger.error(obj, msg), gateway: true });
     } catch (err) {
       if (err instanceof ConfigError) {
         console.error(`moat: ${err.message}`);
