@@ -13,6 +13,7 @@ export * from "./required-flows.js";
 export * from "./routes.js";
 export * from "./service-tags.js";
 export * from "./sizing.js";
+export * from "./subnet-lifecycle.js";
 export * from "./template-check.js";
 export * from "./topology-document.js";
 export * from "./topology-index.js";

@@ -5,6 +5,7 @@ import { formatIpv4, parseCidr, reservedAddresses, usableRange } from "./ipv4.js
 import type { PublicIpAddress, Route, SecurityRule, Topology } from "./model.js";
 import { listenerReachable } from "./reachability.js";
 import { allocateAddresses } from "./sizing.js";
+import { checkSubnetOperation, linkService, releaseSubnet } from "./subnet-lifecycle.js";
 import { compileFixture, contoso, fixtureTopology, ids, recommendedRules, rule } from "./test-fixtures.js";
 import {
   type ApimServiceInput,
@@ -447,5 +448,46 @@ describe("§17.1 address changes", () => {
       [r?.location, r?.code, r?.severity, r?.target],
       ["West US", "RequiredFlowBlocked", "Error", `${ids.nsgApim}/securityRules/deny-sql`],
     );
+  });
+});
+
+describe("§17.2/17.4 subnet lifecycle", () => {
+  const snet = () => {
+    const s = fixtureTopology().virtualNetworks[0]?.subnets[0];
+    assert.ok(s);
+    return s;
+  };
+  const codes = (ds: { code: string }[]) => ds.map((d) => d.code);
+  test("T36 navigation link reserves the subnet; deleting the service removes it", () => {
+    const linked = linkService(snet(), ids.service);
+    assert.deepEqual(
+      linked.resourceNavigationLinks?.map((l) => l.link),
+      [ids.service],
+    );
+    assert.deepEqual(codes(checkSubnetOperation(linked, "createResource", 0)), ["SubnetHasResourceNavigationLink"]);
+    const released = releaseSubnet(linked, ids.service, "2019-12-01", 0);
+    assert.deepEqual(released.resourceNavigationLinks, []);
+    assert.deepEqual(checkSubnetOperation(released, "createResource", 0), []);
+  });
+  test("T59 legacy lock for six hours", () => {
+    const t0 = Date.parse("2024-01-01T00:00:00Z");
+    const locked = releaseSubnet(linkService(snet(), ids.service), ids.service, "2018-01-01", t0);
+    assert.equal(locked.releaseLock?.until, "2024-01-01T06:00:00.000Z");
+    assert.deepEqual(codes(checkSubnetOperation(locked, "createResource", t0 + 3600_000)), ["SubnetLocked"]);
+    assert.deepEqual(codes(checkSubnetOperation(locked, "deleteVirtualNetwork", t0 + 3600_000)), [
+      "InUseSubnetCannotBeDeleted",
+    ]);
+    assert.deepEqual(checkSubnetOperation(locked, "createResource", t0 + 6 * 3600_000), []);
+    assert.deepEqual(checkSubnetOperation(locked, "deleteVirtualNetwork", t0 + 6 * 3600_000), []);
+    const t = recommended();
+    const apim = vnetA(t).subnets[0];
+    if (apim) apim.releaseLock = locked.releaseLock;
+    assert.ok(run(t, contoso(), { nowMs: t0 + 3600_000 }).some((f) => f.code === "SubnetLocked"));
+    assert.ok(!run(t, contoso(), { nowMs: t0 + 6 * 3600_000 }).some((f) => f.code === "SubnetLocked"));
+  });
+  test("T60 subnet with API Management cannot move subscription", () => {
+    assert.deepEqual(codes(checkSubnetOperation(linkService(snet(), ids.service), "moveToAnotherSubscription", 0)), [
+      "SubnetMoveNotAllowed",
+    ]);
   });
 });
