@@ -109,3 +109,19 @@ export function listenerReachable(index: NetworkIndex, q: ListenerQuery): Reacha
     };
   return { reachable: true };
 }
+
+/**
+ * For the gateway in Internal mode: a predicate compiled once per network change that says whether
+ * a client address is inside the network (VNet, peerings, on-premises through the gateway). Accepts
+ * the IPv4-mapped IPv6 form Node reports on dual-stack sockets ("::ffff:10.0.0.4").
+ */
+export function compileClientFilter(index: NetworkIndex, apimSubnetId: string): (clientIp: string) => boolean {
+  const base = index.tagContext(apimSubnetId).virtualNetworkBase;
+  const known = index.subnet(apimSubnetId) !== undefined;
+  return (clientIp: string) => {
+    if (!known) return false;
+    const text = clientIp.startsWith("::ffff:") ? clientIp.slice(7) : clientIp;
+    const ip = parseIpv4(text);
+    return ip !== undefined && base.has(ip);
+  };
+}

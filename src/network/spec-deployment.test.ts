@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { formatIpv4, parseCidr, reservedAddresses, usableRange } from "./ipv4.js";
 import type { PublicIpAddress, Route, SecurityRule, Topology } from "./model.js";
-import { listenerReachable } from "./reachability.js";
+import { compileClientFilter, listenerReachable } from "./reachability.js";
 import { allocateAddresses } from "./sizing.js";
 import { checkSubnetOperation, linkService, releaseSubnet } from "./subnet-lifecycle.js";
 import { compileFixture, contoso, fixtureTopology, ids, recommendedRules, rule } from "./test-fixtures.js";
@@ -489,5 +489,23 @@ describe("§17.2/17.4 subnet lifecycle", () => {
     assert.deepEqual(codes(checkSubnetOperation(linkService(snet(), ids.service), "moveToAnotherSubscription", 0)), [
       "SubnetMoveNotAllowed",
     ]);
+  });
+});
+
+describe("Internal-mode client filter", () => {
+  test("inside the network, peered, on-premises; not the internet", () => {
+    const t = recommended();
+    vnetA(t).virtualNetworkPeerings = [{ remoteVirtualNetworkId: ids.vnetB }];
+    vnetA(t).gateway = { gatewayType: "Vpn", localNetworkAddressPrefixes: ["192.168.0.0/16"] };
+    const allowed = compileClientFilter(compileFixture(t), ids.snetApim);
+    for (const [ip, ok] of [
+      ["10.0.2.4", true],
+      ["::ffff:10.1.0.9", true],
+      ["192.168.7.7", true],
+      ["203.0.113.10", false],
+      ["10.9.0.1", false],
+      ["not-an-ip", false],
+    ] as const)
+      assert.equal(allowed(ip), ok, ip);
   });
 });
