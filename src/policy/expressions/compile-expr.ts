@@ -54,7 +54,14 @@ export abstract class ExprCompiler extends CallCompiler {
       case "as": {
         const inner = this.expr(e.expr);
         const type = this.typeName(e.type);
-        return { ev: (env) => (isOfType(inner.ev(env), type) ? castTo(inner.ev(env), type) : null), type };
+        const f = inner.ev;
+        return {
+          ev: (env) => {
+            const v = f(env);
+            return isOfType(v, type) ? castTo(v, type) : null;
+          },
+          type,
+        };
       }
       case "lambda":
         return this.lambda(e);

@@ -21,7 +21,7 @@ import { STATIC_TYPES } from "./runtime/statics.js";
 import { STRING_METHODS } from "./runtime/strings.js";
 import { CsDateTime, CsGuid, CsTimeSpan } from "./runtime/time.js";
 import { CsEncoding, CsGroup, CsIPAddress, CsMatch, CsRegex, CsStringBuilder, CsUri } from "./runtime/types.js";
-import { XAttribute, XDocumentView, XElement, XName } from "./runtime/xml.js";
+import { CsStringReader, CsXmlReader, XAttribute, XDocumentView, XElement, XName } from "./runtime/xml.js";
 
 /** Member → static type; "()" suffix marks a method. Display names are APIM's interface names. */
 const DICT = { GetValueOrDefault: "string()", ContainsKey: "bool()", Count: "int", Keys: "?" };
@@ -238,12 +238,9 @@ const OTHER_TYPES = new Set([
 
 /** Allowed in APIM but not implemented by Moat: reported by name instead of as unknown. */
 export const UNSUPPORTED_TYPES = new Set([
-  "XNode",
   "XNamespace",
-  "XmlReader",
   "XmlWriter",
   "XmlNamespaceManager",
-  "StringReader",
   "StringWriter",
   "X509Certificate2",
   "RSA",
@@ -342,6 +339,8 @@ export const KNOWN_INSTANCE_MEMBERS = new Set<string>([
     XDocumentView,
     XName,
     XAttribute,
+    CsXmlReader,
+    CsStringReader,
   ),
   // Collections, JSON helpers, byte[] extensions and dictionary members dispatched in runtime/members.ts.
   ...[

@@ -111,3 +111,46 @@ test("AWS SigV4 payload hash (Bedrock lab)", () => {
     "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
   );
 });
+
+test("XML reading: XmlReader loop, XmlDocument XPath, XDocument LINQ", () => {
+  const reader = corpusExpression("policy-snippets/examples/Extract value from XML.xml", "XmlReader.Create");
+  assert.equal(evaluate(reader, {}), "ABCDEF123456789");
+  const xpath = corpusExpression(
+    "policy-snippets/examples/Return a blob URL signed with a user delegation SAS token.xml",
+    "LoadXml",
+  );
+  const key =
+    "<UserDelegationKey><SignedOid>oid</SignedOid><SignedTid>tid</SignedTid><SignedStart>2026-11-27T00:00:00Z</SignedStart>" +
+    "<SignedExpiry>2026-11-28T00:00:00Z</SignedExpiry><SignedService>b</SignedService><SignedVersion>2020-12-06</SignedVersion>" +
+    `<Value>${Buffer.alloc(32, 1).toString("base64")}</Value></UserDelegationKey>`;
+  const response = {
+    statusCode: 200,
+    statusReason: "OK",
+    headers: new Map(),
+    body: { buffered: true, bytes: Buffer.from(key) },
+  };
+  const sas = toPolicyString(
+    evaluate(xpath, {
+      variables: { userdelegationkey: response, blobUri: "https://acct.blob.core.windows.net/c/b.txt" },
+      matchedParameters: { storageAccountName: "3600", containerName: "c", blobName: "b.txt" },
+    }),
+  );
+  assert.match(sas, /skoid=oid/);
+  assert.match(sas, /sig=/);
+  const linq = corpusExpression(
+    "policy-snippets/examples/Extracting multiple values from xml documents.policy.xml",
+    "XDocument.Parse",
+  );
+  const soap = "<r><conditionValue>yes</conditionValue><value1>1</value1><value3>3</value3></r>";
+  const result = evaluate(linq, {
+    variables: {
+      sendRequestResponse: {
+        statusCode: 200,
+        statusReason: "OK",
+        headers: new Map(),
+        body: { buffered: true, bytes: Buffer.from(soap) },
+      },
+    },
+  });
+  assert.equal(toPolicyString(result).replace(/\s/g, ""), '{"conditionValue":"yes","value1":"1","value3":"3"}');
+});

@@ -23,7 +23,7 @@ import {
   urlDecode,
   webUrlEncode,
 } from "./types.js";
-import { parseXDocument, XDocumentView } from "./xml.js";
+import { CsStringReader, CsXmlReader, parseXDocument, XDocumentView } from "./xml.js";
 
 export interface Env {
   readonly ctx: PolicyContext;
@@ -507,6 +507,9 @@ export const STATIC_TYPES: Record<string, StaticType> = {
   XDocument: { methods: { Parse: ([v]) => parseXDocument(v) }, ctor: () => new XDocumentView() },
   XElement: { methods: { Parse: ([v]) => parseXDocument(v).Root } },
   XmlDocument: { ctor: () => new XDocumentView() },
+  XmlReader: { methods: { Create: ([input]) => CsXmlReader.create(input) } },
+  XNode: { methods: { ReadFrom: ([reader]) => (reader instanceof CsXmlReader ? reader.readElement() : null) } },
+  StringReader: { ctor: ([text]) => new CsStringReader(String(text ?? "")) },
   byte: numberType("int", 0, 255),
   Byte: numberType("int", 0, 255),
 };

@@ -218,3 +218,90 @@ function build(
   }
   return el;
 }
+
+/** new StringReader(text): only used to feed XmlReader.Create. */
+export class CsStringReader {
+  constructor(readonly text: string) {}
+  ReadToEnd(): string {
+    return this.text;
+  }
+  Dispose(): void {}
+}
+
+type ReaderNode = { kind: "Element" | "EndElement"; el: XElement } | { kind: "Text" | "Whitespace"; text: string };
+
+/** A forward-only XmlReader over the parsed tree (elements, end elements and text in document order). */
+export class CsXmlReader {
+  private pos = -1;
+  private constructor(private readonly nodes: ReaderNode[]) {}
+  static create(input: unknown): CsXmlReader {
+    const text = input instanceof CsStringReader ? input.text : String(input ?? "");
+    const nodes: ReaderNode[] = [];
+    const walk = (el: XElement) => {
+      nodes.push({ kind: "Element", el });
+      for (const c of el.children) {
+        if (typeof c === "string") nodes.push({ kind: c.trim() === "" ? "Whitespace" : "Text", text: c });
+        else walk(c);
+      }
+      if (el.children.length > 0) nodes.push({ kind: "EndElement", el });
+    };
+    walk(parseXDocument(text).root!);
+    return new CsXmlReader(nodes);
+  }
+  private get current(): ReaderNode | undefined {
+    return this.nodes[this.pos];
+  }
+  get EOF(): boolean {
+    return this.pos >= this.nodes.length;
+  }
+  get NodeType(): string {
+    return this.current?.kind ?? "None";
+  }
+  get Name(): string {
+    const c = this.current;
+    return c && (c.kind === "Element" || c.kind === "EndElement") ? c.el.qualified : "";
+  }
+  get LocalName(): string {
+    const c = this.current;
+    return c && (c.kind === "Element" || c.kind === "EndElement") ? c.el.LocalName : "";
+  }
+  get Value(): string {
+    const c = this.current;
+    return c && (c.kind === "Text" || c.kind === "Whitespace") ? c.text : "";
+  }
+  get IsEmptyElement(): boolean {
+    const c = this.current;
+    return c?.kind === "Element" && c.el.children.length === 0;
+  }
+  Read(): boolean {
+    if (this.pos < this.nodes.length) this.pos++;
+    return !this.EOF;
+  }
+  MoveToContent(): string {
+    if (this.pos < 0) this.pos = 0;
+    while (this.current?.kind === "Whitespace") this.pos++;
+    return this.NodeType;
+  }
+  GetAttribute(name: unknown): string | null {
+    const c = this.current;
+    return c?.kind === "Element" ? (c.el.Attribute(name)?.Value ?? null) : null;
+  }
+  /** XNode.ReadFrom: the element at the reader, which moves past the element's end. */
+  readElement(): XElement {
+    const c = this.current;
+    if (c?.kind !== "Element")
+      throw new CsException("InvalidOperationException", "The XmlReader should be positioned on an element.");
+    const el = c.el;
+    this.pos++;
+    if (el.children.length > 0) {
+      while (!this.EOF && !(this.current?.kind === "EndElement" && (this.current as { el: XElement }).el === el))
+        this.pos++;
+      this.pos++;
+    }
+    return el;
+  }
+  ReadElementContentAsString(): string {
+    return this.readElement().Value;
+  }
+  Dispose(): void {}
+}
