@@ -7,7 +7,7 @@ import { type AddressInfo, createServer, type Server } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createManualClock } from "../core/clock.js";
 import type { SecurityRule } from "../network/model.js";
-import { compileFixture, fixtureTopology, ids, rule } from "../network/test-fixtures.js";
+import { compileFixture, fixtureTopology, ids, rule } from "../network/test-support/fixtures.js";
 import { dependenciesFromConfig } from "./dependencies.js";
 import { createNetworkStatusMonitor, type Dependency, modelVerdict } from "./monitor.js";
 import { runProbe } from "./probes.js";

@@ -12,7 +12,7 @@ import {
 } from "./arm-validators.js";
 import { defaultSecurityRules } from "./nsg-rules.js";
 import { checkTemplate } from "./template-check.js";
-import { fixtureCatalog, fixtureTopology, ids } from "./test-fixtures.js";
+import { fixtureCatalog, fixtureTopology, ids } from "./test-support/fixtures.js";
 
 const catalog = fixtureCatalog();
 const codes = (ds: readonly { code: string; path?: string }[]) => ds.map((d) => `${d.code} ${d.path}`);

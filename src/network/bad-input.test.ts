@@ -6,7 +6,7 @@ import { ipFlowVerify } from "./nsg-eval.js";
 import { loadServiceTags } from "./service-tags.js";
 import { sizeSubnet } from "./sizing.js";
 import { checkTemplate } from "./template-check.js";
-import { compileFixture, fixtureCatalog, fixtureTopology } from "./test-fixtures.js";
+import { compileFixture, fixtureCatalog, fixtureTopology } from "./test-support/fixtures.js";
 import { topologyFromDocument } from "./topology-document.js";
 import { compileNetwork } from "./topology-index.js";
 import { validateDeployment } from "./validate-deployment.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { loadServiceTags } from "./service-tags.js";
 import { checkTemplate } from "./template-check.js";
-import { fixtureCatalog, sampleTagsPath } from "./test-fixtures.js";
+import { fixtureCatalog, sampleTagsPath } from "./test-support/fixtures.js";
 
 const root = "/work/shared/corpus/network-templates";
 const quickstart = `${root}/quickstart-templates-2021`;

@@ -6,7 +6,7 @@ import type { PublicIpAddress, Route, SecurityRule, Topology } from "./model.js"
 import { compileClientFilter, listenerReachable } from "./reachability.js";
 import { allocateAddresses } from "./sizing.js";
 import { checkSubnetOperation, linkService, releaseSubnet } from "./subnet-lifecycle.js";
-import { compileFixture, contoso, fixtureTopology, ids, recommendedRules, rule } from "./test-fixtures.js";
+import { compileFixture, contoso, fixtureTopology, ids, recommendedRules, rule } from "./test-support/fixtures.js";
 import {
   type ApimServiceInput,
   type DeploymentValidationOptions,

@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import type { SecurityRule, Topology } from "./model.js";
 import { evaluateFlow, type Flow, ipFlowVerify } from "./nsg-eval.js";
 import { validateSecurityRules } from "./nsg-rules.js";
-import { compileFixture, fixtureCatalog, fixtureTopology, ids, rule } from "./test-fixtures.js";
+import { compileFixture, fixtureCatalog, fixtureTopology, ids, rule } from "./test-support/fixtures.js";
 
 const catalog = fixtureCatalog();
 const codes = (rules: SecurityRule[]) => validateSecurityRules(rules, catalog).diagnostics.map((d) => d.code);

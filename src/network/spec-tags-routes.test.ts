@@ -16,7 +16,7 @@ import {
   rule,
   sampleTagsPath,
   tagOverlay,
-} from "./test-fixtures.js";
+} from "./test-support/fixtures.js";
 
 const tcpIn = (src: string, port = 443): Flow => ({
   direction: "Inbound",

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fixtureTopology, ids, tagOverlay } from "../../network/test-fixtures.js";
+import { fixtureTopology, ids, tagOverlay } from "../../network/test-support/fixtures.js";
 import { runNetwork } from "./network.js";
 
 const dir = mkdtempSync(join(tmpdir(), "moat-network-"));

@@ -1,11 +1,12 @@
-// Fixtures of spec network.md §19.1 (vnet-a/b/c, snet-apim, nsg-apim-recommended, the RFC 5737 tag
-// overlay of §6.5), shared by the table tests. Builders return fresh objects so tests can mutate.
+// Test support only, never imported by production code: the fixtures of spec network.md §19.1
+// (vnet-a/b/c, snet-apim, nsg-apim-recommended, the RFC 5737 tag overlay of §6.5), shared by the
+// table tests. Builders return fresh objects so tests can mutate them.
 import { readFileSync } from "node:fs";
-import type { NetworkSecurityGroup, SecurityRule, Topology } from "./model.js";
-import { loadServiceTags, type ServiceTagCatalog } from "./service-tags.js";
-import { compileNetwork, type NetworkIndex, type NetworkOptions } from "./topology-index.js";
+import type { NetworkSecurityGroup, SecurityRule, Topology } from "../model.js";
+import { loadServiceTags, type ServiceTagCatalog } from "../service-tags.js";
+import { compileNetwork, type NetworkIndex, type NetworkOptions } from "../topology-index.js";
 
-export const sampleTagsPath = new URL("../../data/service-tags.json", import.meta.url);
+export const sampleTagsPath = new URL("../../../data/service-tags.json", import.meta.url);
 
 export const tagOverlay = {
   format: "apim-sim/service-tags/v1",
