@@ -35,7 +35,7 @@ export interface Ctx {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly url: URL;
-  readonly params: Readonly<Record<string, string>>;
+  params: Readonly<Record<string, string>>;
   readonly ip: string;
   readonly requestId: string;
   session: Session;

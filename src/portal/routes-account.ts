@@ -1,7 +1,8 @@
-// Sign-up (with CAPTCHA and e-mail confirmation), sign-in/out, password reset and the profile.
+// Sign-up (with CAPTCHA and e-mail confirmation), sign-in/out and password reset.
 import { randomBytes } from "node:crypto";
 import { type Ctx, field, type PortalApp, page, type Route, redirect } from "./app.js";
 import { randomId, signToken, verifyToken } from "./crypto.js";
+import { mailValues } from "./mail-values.js";
 import { lastSegment, parseSasHeader, sasExpiry } from "./management-client.js";
 import { checkPassword, isEmail } from "./password-rules.js";
 import { newSession, type Session, signedInTtlMs } from "./session.js";
@@ -116,18 +117,6 @@ async function signup(app: PortalApp, ctx: Ctx): Promise<void> {
     title: "Check your e-mail",
     text: `We sent a confirmation link to ${email}. Follow it to activate your account.`,
   });
-}
-
-export function mailValues(app: PortalApp, u: UserProps): Record<string, string> {
-  const base = app.publicUrl();
-  return {
-    DevFirstName: u.firstName ?? "",
-    DevLastName: u.lastName ?? "",
-    DevEmail: u.email ?? "",
-    DevPortalUrl: base,
-    DevPortalHost: new URL(base).host,
-    OrganizationName: app.organizationName,
-  };
 }
 
 const tokenMessages = {
@@ -306,82 +295,6 @@ async function resetConfirm(app: PortalApp, ctx: Ctx): Promise<void> {
   redirect(ctx, "/signin", { kind: "ok", text: "Your password was changed. Sign in with the new password." });
 }
 
-async function profile(app: PortalApp, ctx: Ctx, errors: string[] = [], status = 200): Promise<void> {
-  const auth = { kind: "sas", token: ctx.session.sas ?? "" } as const;
-  const uid = ctx.session.uid ?? "";
-  const [me, subs, snap] = await Promise.all([
-    app.management.expect("GET", `/users/${uid}`, auth, [200]),
-    app.management.list<Record<string, unknown>>(`/users/${uid}/subscriptions`, auth),
-    app.catalog.snapshot(),
-  ]);
-  const names = new Map(snap.products.map((p) => [p.name, p.displayName]));
-  const subscriptions = subs
-    .filter((s) => String(s.properties.scope ?? "").includes("/products/"))
-    .map((s) => {
-      const product = lastSegment(String(s.properties.scope));
-      return {
-        id: s.name,
-        displayName: String(s.properties.displayName ?? s.name),
-        product: names.get(product) ?? product,
-        state: String(s.properties.state ?? ""),
-        createdDate: String(s.properties.createdDate ?? "").slice(0, 10),
-        active: s.properties.state === "active",
-        open:
-          s.properties.state === "active" || s.properties.state === "submitted" || s.properties.state === "suspended",
-      };
-    });
-  await page(
-    app,
-    ctx,
-    "profile",
-    { me: (me.body as { properties?: UserProps }).properties ?? {}, subscriptions, errors },
-    status,
-  );
-}
-
-async function profileUpdate(app: PortalApp, ctx: Ctx): Promise<void> {
-  const firstName = field(ctx, "firstName", 100);
-  const lastName = field(ctx, "lastName", 100);
-  if (!firstName || !lastName) return profile(app, ctx, ["First and last name are required."], 400);
-  await app.management.expect(
-    "PATCH",
-    `/users/${ctx.session.uid}`,
-    { kind: "sas", token: ctx.session.sas ?? "" },
-    [200, 204],
-    {
-      body: { properties: { firstName, lastName } },
-      headers: { "if-match": "*" },
-    },
-  );
-  ctx.session = { ...ctx.session, name: `${firstName} ${lastName}` };
-  ctx.sessionChanged = true;
-  redirect(ctx, "/profile", { kind: "ok", text: "Your profile was saved." });
-}
-
-async function passwordChange(app: PortalApp, ctx: Ctx): Promise<void> {
-  const email = ctx.session.email ?? "";
-  const wait = app.limiter.hit(`signin:acct:${email}`, app.limits.signinPerAccount);
-  if (wait > 0) return profile(app, ctx, [`Too many attempts; try again in ${Math.ceil(wait / 1000)} s.`], 429);
-  const current = ctx.form.get("currentPassword") ?? "";
-  const password = ctx.form.get("password") ?? "";
-  const errors = checkPassword(password, { email });
-  if (password !== (ctx.form.get("confirmPassword") ?? "")) errors.push("The new passwords do not match.");
-  const check = await app.management.call("GET", "/identity", { kind: "basic", email, password: current });
-  if (check.status !== 200) errors.unshift("The current password is wrong.");
-  if (errors.length > 0) return profile(app, ctx, errors, 400);
-  await app.management.expect(
-    "PATCH",
-    `/users/${ctx.session.uid}`,
-    { kind: "sas", token: ctx.session.sas ?? "" },
-    [200, 204],
-    {
-      body: { properties: { password } },
-      headers: { "if-match": "*" },
-    },
-  );
-  redirect(ctx, "/profile", { kind: "ok", text: "Your password was changed." });
-}
-
 export const accountRoutes: readonly Route[] = [
   { method: "GET", path: "/signup", handler: (app, ctx) => signupPage(app, ctx) },
   { method: "POST", path: "/signup", handler: signup },
@@ -405,7 +318,4 @@ export const accountRoutes: readonly Route[] = [
   { method: "POST", path: "/reset", handler: resetRequest },
   { method: "GET", path: "/reset/confirm", handler: resetConfirmPage },
   { method: "POST", path: "/reset/confirm", handler: resetConfirm },
-  { method: "GET", path: "/profile", handler: (app, ctx) => profile(app, ctx), access: "user" },
-  { method: "POST", path: "/profile", handler: profileUpdate, access: "user" },
-  { method: "POST", path: "/profile/password", handler: passwordChange, access: "user" },
 ];

@@ -1,8 +1,8 @@
 // Administrator view: approve or reject submitted subscription requests, e-mailing the developer.
 // The portal checked at sign-in that the user is in Administrators; the calls use the admin key.
 import { type Ctx, type PortalApp, page, type Route, redirect } from "./app.js";
+import { mailValues } from "./mail-values.js";
 import { lastSegment } from "./management-client.js";
-import { mailValues } from "./routes-account.js";
 
 const admin = { kind: "admin" } as const;
 

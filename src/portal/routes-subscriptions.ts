@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { type Ctx, field, type PortalApp, type Route, redirect } from "./app.js";
 import { viewerOf } from "./catalog.js";
-import { mailValues } from "./routes-account.js";
+import { mailValues } from "./mail-values.js";
 
 const sidPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 

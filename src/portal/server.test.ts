@@ -231,6 +231,27 @@ describe("sign-up rate limit", () => {
   });
 });
 
+describe("bad requests", () => {
+  test("malformed paths, oversized forms, wrong methods and unknown pages get clear answers", async () => {
+    const c = createFormClient(stack.url);
+    assert.equal((await c.get("/products/%E0%A4%A")).status, 400);
+    assert.equal((await c.get("/no/such/page")).status, 404);
+    const wrongMethod = await fetch(`${stack.url}/signup`, { method: "PUT" });
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.get("allow"), "GET, POST");
+    const postOnly = await fetch(`${stack.url}/signout`);
+    assert.equal(postOnly.status, 405);
+    assert.equal(postOnly.headers.get("allow"), "POST");
+    await c.get("/signin");
+    const huge = await c.post("/signin", { email: "a@b.co", password: "x".repeat(70_000) });
+    assert.equal(huge.status, 413);
+    assert.equal((await fetch(`${stack.url}/captcha.svg?c=forged`)).status, 404);
+    const headers = (await fetch(`${stack.url}/`)).headers;
+    assert.match(headers.get("content-security-policy") ?? "", /script-src 'self'/);
+    assert.equal(headers.get("x-frame-options"), "DENY");
+  });
+});
+
 describe("expiry", () => {
   test("an expired confirmation link is refused and the account stays pending", async () => {
     const timed = await startPortalStack({ ...(management ? { management } : {}), manualClock: true });

@@ -18,6 +18,7 @@ import { createRateLimiter } from "./rate-limit.js";
 import { accountRoutes } from "./routes-account.js";
 import { adminRoutes } from "./routes-admin.js";
 import { catalogRoutes } from "./routes-catalog.js";
+import { profileRoutes } from "./routes-profile.js";
 import { subscriptionRoutes } from "./routes-subscriptions.js";
 import { cookieName, newSession, openSession, parseCookies, serializeSession } from "./session.js";
 import { createViews, portalDir } from "./views.js";
@@ -134,7 +135,13 @@ export function createPortal(options: PortalOptions): Portal {
     testHooks: options.testHooks ?? {},
     publicUrl: () => publicUrl ?? "http://localhost",
   };
-  const routes = compileRoutes([...catalogRoutes, ...accountRoutes, ...subscriptionRoutes, ...adminRoutes]);
+  const routes = compileRoutes([
+    ...catalogRoutes,
+    ...accountRoutes,
+    ...profileRoutes,
+    ...subscriptionRoutes,
+    ...adminRoutes,
+  ]);
   const assets = loadAssets();
   const csp = [
     "default-src 'self'",
@@ -221,10 +228,20 @@ export function createPortal(options: PortalOptions): Portal {
         continue;
       }
       const params: Record<string, string> = {};
-      names.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1] ?? "");
-      });
-      (ctx as { params: Record<string, string> }).params = params;
+      for (const [i, name] of names.entries()) {
+        try {
+          params[name] = decodeURIComponent(m[i + 1] ?? "");
+        } catch {
+          return page(
+            app,
+            ctx,
+            "message",
+            { title: "Bad request", text: "The address is not valid.", error: true },
+            400,
+          );
+        }
+      }
+      ctx.params = params;
       if (method === "POST") {
         ctx.form = await readForm(ctx.req);
         const token = ctx.form.get("_csrf") ?? String(ctx.req.headers["x-csrf-token"] ?? "");
