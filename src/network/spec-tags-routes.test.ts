@@ -214,3 +214,44 @@ describe("placeholder prefixes for tags without data", () => {
     assert.deepEqual(withData.prefixes(sql), []);
   });
 });
+
+describe("Azure's own download format", () => {
+  test("ServiceTags_Public.json shape loads as an overlay", () => {
+    const download = {
+      changeNumber: 300,
+      cloud: "Public",
+      values: [
+        {
+          name: "Storage",
+          id: "Storage",
+          properties: {
+            changeNumber: 1,
+            region: "",
+            platform: "Azure",
+            systemService: "AzureStorage",
+            addressPrefixes: ["20.60.0.0/16", "2603:1000::/40"],
+          },
+        },
+        {
+          name: "Storage.WestUS",
+          id: "Storage.WestUS",
+          properties: { region: "westus", addressPrefixes: ["20.60.1.0/24"] },
+        },
+        {
+          name: "AzureCloud.westus",
+          id: "AzureCloud.westus",
+          properties: { region: "westus", addressPrefixes: ["13.64.0.0/16"] },
+        },
+      ],
+    };
+    const sample = JSON.parse(readFileSync(sampleTagsPath, "utf8"));
+    const { catalog, diagnostics } = loadServiceTags([sample, download]);
+    assert.deepEqual(diagnostics, []);
+    const regional = catalog.resolve("storage.westus");
+    assert.deepEqual(regional && catalog.prefixes(regional).map((c) => c.text), ["20.60.1.0/24"]);
+    const cloud = catalog.resolve("AzureCloud.WestUS");
+    assert.deepEqual(cloud && catalog.prefixes(cloud).map((c) => c.text), ["13.64.0.0/16"]);
+    const all = catalog.resolve("AzureCloud");
+    assert.ok(all && catalog.prefixes(all).some((c) => c.text === "20.60.0.0/16"));
+  });
+});

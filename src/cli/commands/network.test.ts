@@ -52,6 +52,13 @@ describe("moat network", () => {
   test("next-hop and effective-rules", async () => {
     let r = await runNetwork(["next-hop", "--network", net, "--subnet", "snet-apim", "--to", "192.168.1.1"]);
     assert.match(r.output, /^None via 192\.168\.0\.0\/16/m);
+    r = await runNetwork(["routes", "--network", net, "--subnet", "snet-apim", "--json"]);
+    assert.ok(
+      JSON.parse(r.output).value.some(
+        (x: { addressPrefix: string; nextHopType: string }) =>
+          x.addressPrefix === "10.0.0.0/16" && x.nextHopType === "VnetLocal",
+      ),
+    );
     r = await runNetwork([
       "effective-rules",
       "--network",

@@ -7,6 +7,7 @@ import { formatDiagnostic } from "../../core/errors.js";
 import {
   checkTemplate,
   compileNetwork,
+  effectiveRoutes,
   effectiveSecurityRules,
   type IpConsumptionModel,
   ipFlowVerify,
@@ -29,6 +30,7 @@ const usage = `Usage: moat network <command> [options]
         [--platform stv1|stv2] [--ip-model current|seed2020] [--json]
   flow --network net.json --from 10.0.0.4[:port] --to 10.0.1.5:443 [--protocol tcp|udp] [--direction Inbound|Outbound]
   next-hop --network net.json --subnet <subnet id|name> --to 8.8.8.8
+  routes --network net.json --subnet <subnet id|name>          (effective routes, incl. Invalid ones)
   effective-rules --network net.json --subnet <subnet id|name>
   size --prefix 10.0.0.0/27 --sku Premium [--mode External|Internal] [--ip-model current|seed2020]
   create --name contoso --subnet <subnet id> --vpn-type External|Internal [--location "West US"] [--sku Premium]
@@ -193,6 +195,27 @@ async function run(argv: readonly string[], out: string[]): Promise<number> {
           ? JSON.stringify(result, null, 2)
           : `${hop.nextHopType}${hop.nextHopIpAddress ? ` ${hop.nextHopIpAddress}` : ""} via ${hop.matchedPrefix} (${hop.routeTableId})`,
       );
+      return 0;
+    }
+    case "routes": {
+      const catalog = catalogFrom(args, out);
+      const { index, topology } = loadNetwork(args, catalog, out);
+      const routes = effectiveRoutes(index, resolveSubnet(topology, flag(args, "subnet", true) as string));
+      const rows = routes.map((r) => ({
+        source: r.source,
+        state: r.state,
+        name: r.name,
+        addressPrefix: r.addressPrefix,
+        prefixes: r.prefixes.map((p) => p.text),
+        nextHopType: r.nextHopType,
+        nextHopIpAddress: r.nextHopIpAddress,
+      }));
+      if (json) out.push(JSON.stringify({ value: rows }, null, 2));
+      else
+        for (const r of rows)
+          out.push(
+            `${r.source.padEnd(21)} ${r.state.padEnd(7)} ${r.addressPrefix.padEnd(24)} ${r.nextHopType}${r.nextHopIpAddress ? ` ${r.nextHopIpAddress}` : ""}${r.prefixes.length > 1 || r.prefixes[0] !== r.addressPrefix ? `  (${r.prefixes.length} prefix(es))` : ""}`,
+          );
       return 0;
     }
     case "effective-rules": {
