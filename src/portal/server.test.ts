@@ -287,6 +287,7 @@ describe("catalog", () => {
     const g = text((await guest.get("/catalog")).html);
     assert.match(g, /Starter/);
     assert.doesNotMatch(g, /Gold|Internal|Draft|Secret API/);
+    assert.doesNotMatch(g, /Results for/, "no search, no results line");
     assert.equal((await guest.get("/products/gold")).status, 404);
     assert.equal((await guest.get("/apis/secret-api")).status, 404);
     const dev = await signUpAndConfirm("catalog@example.com");
