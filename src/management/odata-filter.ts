@@ -109,9 +109,15 @@ const functions: Record<string, (haystack: string, needle: string) => boolean> =
   endswith: (h, n) => h.endsWith(n),
 };
 
+/** Bounds that keep a hostile expression from costing more than a small, fixed amount of work. */
+const maxFilterLength = 2048;
+const maxDepth = 32;
+
 export function compileFilter(text: string): FilterPredicate {
+  if (text.length > maxFilterLength) throw filterError(`longer than ${maxFilterLength} characters`);
   const tokens = tokenize(text);
   let pos = 0;
+  let depth = 0;
   const peek = () => tokens[pos];
   const next = () => {
     const tok = tokens[pos++];
@@ -159,7 +165,9 @@ export function compileFilter(text: string): FilterPredicate {
   };
   const unary = (): FilterPredicate => {
     if (keyword("not")) {
+      if (++depth > maxDepth) throw filterError(`nested deeper than ${maxDepth} levels`);
       const inner = unary();
+      depth--;
       return (e) => !inner(e);
     }
     return primary();
@@ -167,8 +175,10 @@ export function compileFilter(text: string): FilterPredicate {
   const primary = (): FilterPredicate => {
     const tok = next();
     if (tok.t === "(") {
+      if (++depth > maxDepth) throw filterError(`nested deeper than ${maxDepth} levels`);
       const inner = orExpr();
       expect(")");
+      depth--;
       return inner;
     }
     if (tok.t !== "id") throw filterError(`expected a field or function but found '${tok.v}'`);
