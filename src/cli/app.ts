@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { systemClock } from "../core/clock.js";
 import { startGatewayUnit } from "../gateway/unit.js";
 import { createManagementServer, type PolicyValidator, seedService } from "../management/index.js";
+import { startUnitLimits } from "../scale/unit-limits.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
 import { ensureSecrets } from "./admin-key.js";
 import { ConfigError, type MoatConfig } from "./config.js";
@@ -103,8 +104,23 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
           ? await ensureTlsCertificate(dataDir, config.gateway, "gateway")
           : tls;
       const portalUrl = config.portal.publicUrl ?? `http://${hostForUrl(config.portal.host)}:${config.portal.port}`;
+      // Counters and caches: Redis when configured (shared with other units), else the gateway's own.
+      const limits = config.redis
+        ? await startUnitLimits({
+            store,
+            location: config.location,
+            redisUrl: config.redis,
+            limits: config.limits,
+            clock: systemClock,
+            log: (level, message) => (options.logError ?? (() => {}))({ level }, message),
+          })
+        : undefined;
+      if (limits) components.push({ name: "limits", close: () => limits.close() });
       components.push(
         await startGatewayUnit({
+          ...(limits
+            ? { counters: limits.counters, responseCache: limits.responseCache, valueCache: limits.valueCache }
+            : {}),
           store,
           host: config.gateway.host,
           httpPort: config.gateway.httpPort,

@@ -49,6 +49,17 @@ export const configSchema = z
       .strict(),
     networkStatus: z.object({ intervalSeconds: z.number().int().min(1) }).strict(),
     log: z.object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]) }).strict(),
+    /** Rate-limit/quota counters when `redis` is set: exact (a Redis round trip per call) or fast (local, synced). */
+    limits: z
+      .object({
+        mode: z.enum(["exact", "fast"]),
+        failMode: z.enum(["open", "closed"]),
+        keyPrefix: z.string().max(100),
+        syncIntervalMs: z.number().int().min(5).max(60_000),
+      })
+      .strict(),
+    /** Internal Prometheus listener of each gateway unit (unit i of --units listens on port + i). */
+    metrics: z.object({ enabled: z.boolean(), host, port }).strict(),
   })
   .strict();
 
@@ -68,6 +79,8 @@ export const defaultConfig: MoatConfig = {
   smtp: { host: "", port: 25, secure: false, from: "moat@localhost" },
   networkStatus: { intervalSeconds: 900 },
   log: { level: "info" },
+  limits: { mode: "exact", failMode: "open", keyPrefix: "moat:", syncIntervalMs: 50 },
+  metrics: { enabled: false, host: "127.0.0.1", port: 9464 },
 };
 
 export class ConfigError extends Error {
@@ -130,6 +143,13 @@ const knownPaths: string[][] = [
   ["smtp", "from"],
   ["networkStatus", "intervalSeconds"],
   ["log", "level"],
+  ["limits", "mode"],
+  ["limits", "failMode"],
+  ["limits", "keyPrefix"],
+  ["limits", "syncIntervalMs"],
+  ["metrics", "enabled"],
+  ["metrics", "host"],
+  ["metrics", "port"],
 ];
 
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
