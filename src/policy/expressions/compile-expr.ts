@@ -8,7 +8,7 @@ import { isPolicyResponse, ResponseView } from "./context-view.js";
 import { CONTEXT_TYPES } from "./known-types.js";
 import { CsException, checkSize } from "./runtime/errors.js";
 import { JArray, JObject, JProperty, JToken, JValue } from "./runtime/json.js";
-import { castTo, indexGet, indexSet, setProperty } from "./runtime/members.js";
+import { castTo, getProperty, indexGet, indexSet, setProperty } from "./runtime/members.js";
 import { add, arith, bitwise, compare, csEquals, negate, subtract, truthy } from "./runtime/operators.js";
 import { STATIC_TYPES } from "./runtime/statics.js";
 import { CsDateTime, CsGuid, CsTimeSpan } from "./runtime/time.js";
@@ -16,6 +16,11 @@ import { formatValue } from "./runtime/types.js";
 import { CsAnonymous } from "./to-string.js";
 
 export type { Ev, Node, RunEnv } from "./compile-base.js";
+
+interface Ref {
+  get(): unknown;
+  set(value: unknown): void;
+}
 
 export abstract class ExprCompiler extends CallCompiler {
   protected value(e: Expr): Node {
@@ -139,7 +144,11 @@ export abstract class ExprCompiler extends CallCompiler {
     }
   }
 
-  protected assignTo(target: Expr, at: number): ((env: RunEnv, value: unknown) => void) | undefined {
+  /**
+   * The storage an assignment writes: bound once per evaluation so that the target object and index
+   * keys are evaluated once even for `x[i++] += 1` (C# semantics).
+   */
+  protected assignTo(target: Expr, at: number): { bind: (env: RunEnv) => Ref; type: string } | undefined {
     if (target.kind === "name") {
       const local = this.lookup(target.name);
       if (!local) {
@@ -147,8 +156,14 @@ export abstract class ExprCompiler extends CallCompiler {
         return undefined;
       }
       const slot = local.slot;
-      return (env, v) => {
-        env.slots[slot] = v;
+      return {
+        bind: (env) => ({
+          get: () => env.slots[slot],
+          set: (v) => {
+            env.slots[slot] = v;
+          },
+        }),
+        type: local.type,
       };
     }
     if (target.kind === "index") {
@@ -163,12 +178,14 @@ export abstract class ExprCompiler extends CallCompiler {
       }
       const keys = target.args.map((a) => this.expr(a).ev);
       const o = obj.ev;
-      return (env, v) =>
-        indexSet(
-          o(env),
-          keys.map((k) => k(env)),
-          v,
-        );
+      return {
+        bind: (env) => {
+          const holder = o(env);
+          const k = keys.map((f) => f(env));
+          return { get: () => indexGet(holder, k), set: (v) => indexSet(holder, k, v) };
+        },
+        type: obj.type.endsWith("[]") ? obj.type.slice(0, -2) : "?",
+      };
     }
     if (target.kind === "member") {
       const obj = this.expr(target.target);
@@ -182,7 +199,13 @@ export abstract class ExprCompiler extends CallCompiler {
       }
       const o = obj.ev;
       const name = target.name;
-      return (env, v) => setProperty(o(env), name, v);
+      return {
+        bind: (env) => {
+          const holder = o(env);
+          return { get: () => getProperty(holder, name), set: (v) => setProperty(holder, name, v) };
+        },
+        type: "?",
+      };
     }
     this.fail(
       "the left-hand side of an assignment must be a variable, property or indexer",
@@ -193,49 +216,50 @@ export abstract class ExprCompiler extends CallCompiler {
   }
 
   protected assign(e: Extract<Expr, { kind: "assign" }>): Node {
+    const target = this.assignTo(e.target, e.at);
     const value = this.expr(e.value);
-    const set = this.assignTo(e.target, e.at);
-    if (!set) return { ev: () => null, type: "?" };
+    if (!target) return { ev: () => null, type: "!" };
+    const { bind } = target;
     const v = value.ev;
     if (e.op === "=") {
       return {
         ev: (env) => {
+          const ref = bind(env);
           const x = v(env);
-          set(env, x);
+          ref.set(x);
           return x;
         },
         type: value.type,
       };
     }
-    const current = this.expr(e.target);
-    const c = current.ev;
     const op = e.op.slice(0, -1);
-    const combine = binaryOp(op, current.type, value.type);
+    const combine = op === "??" ? undefined : binaryOp(op, target.type, value.type);
     return {
       ev: (env) => {
-        const old = c(env);
-        const x = op === "??" ? (old ?? v(env)) : combine(old, v(env));
-        set(env, x);
+        const ref = bind(env);
+        const old = ref.get();
+        const x = combine === undefined ? (old ?? v(env)) : combine(old, v(env));
+        ref.set(x);
         return x;
       },
-      type: current.type,
+      type: target.type,
     };
   }
 
   protected update(e: Extract<Expr, { kind: "update" }>): Node {
-    const current = this.expr(e.target);
-    const set = this.assignTo(e.target, e.at);
-    if (!set) return { ev: () => null, type: "?" };
-    const c = current.ev;
+    const target = this.assignTo(e.target, e.at);
+    if (!target) return { ev: () => null, type: "!" };
+    const { bind } = target;
     const delta = e.op === "++" ? 1 : -1;
     const prefix = e.prefix;
     return {
       ev: (env) => {
-        const old = Number(c(env));
-        set(env, old + delta);
+        const ref = bind(env);
+        const old = Number(ref.get());
+        ref.set(old + delta);
         return prefix ? old + delta : old;
       },
-      type: current.type,
+      type: target.type,
     };
   }
 
