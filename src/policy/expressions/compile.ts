@@ -2,6 +2,7 @@
 // line/column diagnostics in the policy document.
 import type { Diagnostic } from "../../core/errors.js";
 import type { PolicyContext } from "../types.js";
+import { CompileError } from "./compile-base.js";
 import type { RunEnv } from "./compile-expr.js";
 import { Compiler } from "./compile-stmt.js";
 import type { CompiledExpression } from "./index.js";
@@ -66,8 +67,19 @@ export function compileExpression(
     throw error;
   }
   const compiler = new Compiler();
-  const run =
-    parsed.kind === "expression" ? compiler.expr(parsed.expr).ev : compiler.program(parsed.body, source.length - 1);
+  let run: (env: RunEnv) => unknown;
+  try {
+    run =
+      parsed.kind === "expression" ? compiler.expr(parsed.expr).ev : compiler.program(parsed.body, source.length - 1);
+  } catch (error) {
+    // A compiler defect must surface as a diagnostic on the document, not as a failed save request.
+    const offset = error instanceof CompileError ? error.offset : 0;
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      expression: undefined,
+      diagnostics: [diagnostic(source, at, "POLICY_ERR_EXPRESSION_UNSUPPORTED", message, offset)],
+    };
+  }
   if (compiler.errors.length > 0) {
     return {
       expression: undefined,
