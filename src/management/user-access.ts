@@ -12,10 +12,16 @@ export async function isPublishedProduct(ctx: RequestContext, productName: strin
   return product?.properties.state === "published";
 }
 
-/** An API is visible to developers when a published product includes it. */
+/**
+ * An API is visible to developers when a published product includes it. Products are few and links
+ * many, so this asks per published product instead of scanning every link.
+ */
 export async function isPublishedApi(ctx: RequestContext, apiName: string): Promise<boolean> {
-  const links = (await ctx.options.store.list("productApi", {})).items.filter((l) => l.name === apiName);
-  for (const link of links) if (await isPublishedProduct(ctx, link.parentId.split("/")[1] as string)) return true;
+  const products = (await ctx.options.store.list("product", { parentId: "" })).items;
+  for (const product of products) {
+    if (product.properties.state !== "published") continue;
+    if (await ctx.options.store.get("productApi", `${product.id}/apis/${apiName}`)) return true;
+  }
   return false;
 }
 

@@ -48,10 +48,11 @@ export const userSchema = z
   })
   .strict();
 
+/** Groups are few and memberships many: ask each group for this user rather than scanning links. */
 async function groupsOf(ctx: RequestContext, userId: string): Promise<StoredEntity[]> {
-  const links = (await ctx.options.store.list("groupUser", {})).items.filter((l) => l.name === userId);
-  const groups = await Promise.all(links.map((l) => ctx.options.store.get("group", l.parentId)));
-  return groups.filter((g): g is StoredEntity => g !== undefined);
+  const groups = (await ctx.options.store.list("group", { parentId: "" })).items;
+  const member = await Promise.all(groups.map((g) => ctx.options.store.get("groupUser", `${g.id}/users/${userId}`)));
+  return groups.filter((_, i) => member[i] !== undefined);
 }
 
 export const userDef: ResourceDef = {
