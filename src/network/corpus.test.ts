@@ -101,4 +101,28 @@ describe("corpus templates", { skip: !existsSync(root) }, () => {
       "warning ServiceTagHasNoPrefixes",
     ]);
   });
+
+  test("201 front door, traffic only from Front Door: the tag must be in the loaded data", () => {
+    const params = {
+      workspaceName: { value: "ws" },
+      appInsightsName: { value: "ai" },
+      apimServiceName: { value: "apim1" },
+      allowTrafficOnlyFromFrontDoor: { value: true },
+    };
+    const without = check("201-front-door-api-management", params);
+    const bad = without.findings.filter((f) => f.code === "SecurityRuleInvalidAddressPrefix");
+    assert.equal(bad.length, 2);
+    assert.match(bad[0]?.message ?? "", /AzureFrontDoor\.Backend \(not a service tag in the loaded data/);
+    const overlay = loadServiceTags(
+      [
+        JSON.parse(readFileSync(sampleTagsPath, "utf8")),
+        { values: [{ name: "AzureFrontDoor.Backend", properties: { addressPrefixes: ["147.243.0.0/16"] } }] },
+      ],
+      { placeholders: true },
+    ).catalog;
+    const withTag = check("201-front-door-api-management", params, overlay);
+    assert.ok(!withTag.findings.some((f) => f.code === "SecurityRuleInvalidAddressPrefix"));
+    // Clients now come only from Front Door: the generic internet probe is refused, as intended.
+    assert.ok(withTag.findings.some((f) => f.code === "OptionalFlowBlocked" && f.flow === "IN-CLIENT"));
+  });
 });

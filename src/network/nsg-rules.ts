@@ -280,9 +280,16 @@ function addressSide(
     if (parsed.ok) return { kind: "cidrs", cidrs: [parsed.cidr] };
     const tag = parsed.reason === "syntax" ? catalog.resolve(text) : undefined;
     if (tag) return { kind: "tag", tag };
+    // A tag-shaped name may be a real Azure tag missing from a partial data file: say how to add it.
+    const hint =
+      parsed.reason === "hostBits"
+        ? " (host bits are set)"
+        : /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)?$/.test(text) && text.toLowerCase() !== "any"
+          ? ` (not a service tag in the loaded data${text.includes(".") ? ", or a region the tag does not support" : ""}; if it is an Azure tag, load a service-tag file that lists it)`
+          : "";
     add(
       "SecurityRuleInvalidAddressPrefix",
-      `Security rule has invalid Address prefix. Value provided: ${text}`,
+      `Security rule has invalid Address prefix. Value provided: ${text}${hint}`,
       `${base}.${side}AddressPrefix`,
     );
     return undefined;

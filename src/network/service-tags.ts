@@ -253,7 +253,13 @@ function createCatalog(
       const dot = text.indexOf(".");
       const baseText = dot < 0 ? text : text.slice(0, dot);
       const base = baseEntry(baseText);
-      if (!base) return undefined;
+      if (!base) {
+        // Azure's download lists some dotted tags without a parent (AzureFrontDoor.Backend).
+        const exact = dot > 0 ? entries.get(text.toLowerCase()) : undefined;
+        if (!exact) return undefined;
+        const [b, r] = exact.name.split(".") as [string, string];
+        return { canonical: exact.name, base: b, region: r, kind: exact.kind };
+      }
       if (dot < 0) return { canonical: base.name, base: base.name, kind: base.kind };
       const regionText = text.slice(dot + 1);
       const explicit = entries.get(`${base.name}.${regionText}`.toLowerCase());

@@ -117,6 +117,8 @@ export function checkTemplate(template: unknown, options: TemplateCheckOptions):
     const type = String(service.properties.virtualNetworkType ?? "None");
     services.push({ name: r.name, path: r.path, virtualNetworkType: type });
     for (const f of validateDeployment(service, index, { ...options, subscriptionId: scope.subscriptionId })) {
+      // NSG rule problems were already reported above with their template paths.
+      if (f.check === "NSG") continue;
       // The template may point at a VNet deployed elsewhere: say so rather than fail the check.
       if (f.code === "SubnetNotFound")
         findings.push({
