@@ -408,14 +408,20 @@ export abstract class ExprCompiler extends CallCompiler {
   }
 }
 
+function wrapInt(v: unknown): unknown {
+  return typeof v === "number" ? v | 0 : v;
+}
+
 function binaryOp(op: string, lt: string, rt: string): (a: unknown, b: unknown) => unknown {
   const kind = numKind(lt, rt);
   switch (op) {
+    // int arithmetic wraps around like unchecked C#.
     case "+":
-      return add;
+      return kind === "int" ? (a, b) => wrapInt(add(a, b)) : add;
     case "-":
-      return subtract;
+      return kind === "int" ? (a, b) => wrapInt(subtract(a, b)) : subtract;
     case "*":
+      return kind === "int" ? (a, b) => wrapInt(arith(op, a, b, kind)) : (a, b) => arith(op, a, b, kind);
     case "/":
     case "%":
       return (a, b) => arith(op, a, b, kind);

@@ -275,6 +275,10 @@ const CASES: Array<[string, string, FakeContextOptions?]> = [
   ['@{ var a = new int[3]; var i = 0; a[i++] += 5; return i + "," + a[0]; }', "1,5"],
   ['@{ var d = new Dictionary<string, int>(); d["k"] = 1; d["k"] += 2; d["k"]++; return d["k"]; }', "4"],
   ["@{ int x = 7; x /= 2; x -= 1; x *= 10; return x; }", "20"],
+  ["@(int.MaxValue + 1)", "-2147483648"],
+  ["@((long)int.MaxValue + 1)", "2147483648"],
+  ["@{ int? n = null; return n ?? 5; }", "5"],
+  ['@{ int? n = 3; var b = n > 2 ? "big" : "small"; return b; }', "big"],
   ['@{ string s = null; s ??= "d"; return s; }', "d"],
   [
     '@{ var key = Convert.FromBase64String("AAECAwQFBgcICQoLDA0ODw=="); var iv = new byte[16]; var enc = Encoding.UTF8.GetBytes("secret").Encrypt("Aes", key, iv); return Encoding.UTF8.GetString(enc.Decrypt("Aes", key, iv)); }',

@@ -131,7 +131,7 @@ export class Parser {
       break;
     }
     let nullable = false;
-    if (this.is("?") && !this.startsExpression(1)) {
+    if (this.is("?") && this.nullableFollows(1)) {
       this.next();
       nullable = true;
     }
@@ -144,9 +144,10 @@ export class Parser {
     return { name, args, arrays, nullable, at: first.offset };
   }
 
-  private startsExpression(ahead: number): boolean {
+  /** After a type, `?` marks a nullable type when a declarator name or a type-list delimiter follows. */
+  private nullableFollows(ahead: number): boolean {
     const t = this.peek(ahead);
-    return t.kind !== "punct" || ["(", "!", "-", "+", "~", "$"].includes(t.value);
+    return t.kind === "ident" || (t.kind === "punct" && [">", ",", ")", "]", "["].includes(t.value));
   }
 
   /** `<T, U>` after a name; undefined when it is not a type argument list. */
