@@ -278,6 +278,8 @@ function addressSide(
     if (text === "*" || text === "Any" || text === "0.0.0.0/0") return { kind: "any" };
     const parsed = parseCidr(text);
     if (parsed.ok) return { kind: "cidrs", cidrs: [parsed.cidr] };
+    // IPv6 prefixes are accepted and ignored: they match no IPv4 flow (spec scope is IPv4).
+    if (parsed.reason === "ipv6") return { kind: "cidrs", cidrs: [] };
     const tag = parsed.reason === "syntax" ? catalog.resolve(text) : undefined;
     if (tag) return { kind: "tag", tag };
     // A tag-shaped name may be a real Azure tag missing from a partial data file: say how to add it.
@@ -302,6 +304,7 @@ function addressSide(
       const path = `${base}.${side}AddressPrefixes[${j}]`;
       const parsed = parseCidr(text);
       if (parsed.ok) cidrs.push(parsed.cidr);
+      else if (parsed.reason === "ipv6") return;
       else if (text === "*" || text === "Any" || (parsed.reason === "syntax" && catalog.resolve(text))) {
         ok = false;
         const param = `${side[0]?.toUpperCase()}${side.slice(1)}AddressPrefixes`;

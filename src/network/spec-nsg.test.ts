@@ -305,3 +305,23 @@ describe("§19.3 NSG evaluation / IP flow verify", () => {
     }
   });
 });
+
+describe("IPv6 in rules", () => {
+  test("accepted and ignored by IPv4 evaluation", () => {
+    const { rules, diagnostics } = validateSecurityRules(
+      [
+        inbound("v6", 200, { sourceAddressPrefix: "2001:db8::/32" }),
+        inbound("mixed", 210, {
+          sourceAddressPrefix: undefined,
+          sourceAddressPrefixes: ["2001:db8::/32", "10.0.0.0/8"],
+        }),
+      ],
+      catalog,
+    );
+    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(
+      rules.map((r) => (r.source.kind === "cidrs" ? r.source.cidrs.map((c) => c.text) : r.source.kind)),
+      [[], ["10.0.0.0/8"]],
+    );
+  });
+});
