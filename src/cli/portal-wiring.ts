@@ -62,7 +62,11 @@ export async function startPortal(config: Readonly<MoatConfig>, deps: PortalDeps
     gatewayUrl,
     organizationName: config.serviceName,
     log,
-    ...(config.portal.publicUrl ? { publicUrl: config.portal.publicUrl } : {}),
+    // The same default the management API and the gateway's CORS list use, so mail links, the
+    // portal's Origin check and the gateway agree on one origin.
+    ...(config.portal.publicUrl || config.portal.port !== 0
+      ? { publicUrl: config.portal.publicUrl ?? `http://${hostForUrl(config.portal.host)}:${config.portal.port}` }
+      : {}),
     ...(deps.testHooks ? { testHooks: deps.testHooks } : {}),
   });
   const addr = await portal.listen(config.portal.port, config.portal.host);
