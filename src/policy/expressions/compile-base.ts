@@ -7,6 +7,7 @@ import {
   checkTypeName,
   KNOWN_INSTANCE_MEMBERS,
   MEMBER_TYPES,
+  membersOfType,
   NAMESPACES,
   UNIVERSAL_MEMBERS,
 } from "./known-types.js";
@@ -217,6 +218,11 @@ export abstract class CompilerBase {
     }
     if (target.type === "string" && isCall && !(name in STRING_METHODS_SET) && !(name in LINQ)) {
       this.fail(`unsupported member '${name}' on type 'string'`, at);
+      return undefined;
+    }
+    const typed = membersOfType(target.type);
+    if (typed && !typed.has(name)) {
+      this.fail(`unsupported member '${name}' on type '${target.type}'`, at);
       return undefined;
     }
     // Lower-case names are members of anonymous objects and JSON-like values.

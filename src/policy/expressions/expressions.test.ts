@@ -363,6 +363,8 @@ const REJECTED: Array<[string, string, number, number]> = [
   ["@(typeof(string))", "'typeof' is not supported", 10, 22],
   ["@(1) trailing", "after the end of the expression", 10, 25],
   ["@(DateTime.Bogus)", "unsupported member 'Bogus' on type 'DateTime'", 10, 31],
+  ["@(DateTime.UtcNow.Length)", "unsupported member 'Length' on type 'DateTime'", 10, 38],
+  ['@(JObject.Parse("{}").Frob())', "unsupported member 'Frob' on type 'JObject'", 10, 42],
   ['@(Regex.IsMatch("a", "(unclosed"))', "Invalid pattern", 10, 28],
 ];
 

@@ -412,3 +412,29 @@ export const MEMBER_TYPES: Record<string, string> = {
   ToLower: "string",
   ToUpper: "string",
 };
+
+const LIST_MEMBERS = ["Length", "LongLength", "Count", "Add", "AddRange", "Insert", "Remove", "RemoveAt", "Clear"];
+const JSON_EXTRA = ["Value", "Values", "ToObject", "Children", "GetValue", "TryGetValue", "Merge", "Remove"];
+const typeMembers = new Map<string, Set<string> | undefined>();
+
+/**
+ * Members of a statically known run-time type (DateTime, JObject, byte[] …), so that
+ * `DateTime.UtcNow.Length` is rejected when the policy is saved; undefined when the type is open.
+ */
+export function membersOfType(type: string): Set<string> | undefined {
+  if (typeMembers.has(type)) return typeMembers.get(type);
+  const linq = Object.keys(LINQ);
+  let names: string[] | undefined;
+  if (type === "DateTime" || type === "DateTimeOffset") names = pascalMembers(CsDateTime);
+  else if (type === "TimeSpan") names = pascalMembers(CsTimeSpan);
+  else if (type === "Guid") names = pascalMembers(CsGuid);
+  else if (type === "JObject" || type === "JArray" || type === "JToken" || type === "JValue" || type === "JProperty")
+    names = [...pascalMembers(JToken, JObject, JArray, JValue, JProperty), ...JSON_EXTRA, ...linq];
+  else if (type === "byte[]") names = ["Encrypt", "Decrypt", ...LIST_MEMBERS, ...linq, "IndexOf", "CopyTo"];
+  else if (type.endsWith("[]"))
+    names = [...LIST_MEMBERS, ...linq, "IndexOf", "Sort", "Exists", "Find", "FindIndex", "ForEach", "CopyTo"];
+  else if (["int", "long", "short", "byte", "double", "float", "decimal", "bool"].includes(type)) names = [];
+  const set = names === undefined ? undefined : new Set([...names, ...UNIVERSAL_MEMBERS]);
+  typeMembers.set(type, set);
+  return set;
+}
