@@ -151,6 +151,14 @@ async function signUpInBrowser(page: Page, email: string, shot = false): Promise
   await page.waitForURL(/\/profile$/);
 }
 
+test("startApp starts the portal next to the management API", async () => {
+  const started = app.components.find((c) => c.name === "portal") as PortalComponent | undefined;
+  assert.ok(started, app.components.map((c) => c.name).join(", "));
+  const res = await fetch(`${started.url}/catalog`);
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /Echo API/);
+});
+
 test("sign up, confirm, sign in, subscribe, copy the key, try it through the gateway", {
   timeout: 120_000,
 }, async () => {
