@@ -276,6 +276,8 @@ const CASES: Array<[string, string, FakeContextOptions?]> = [
   ['@{ var d = new Dictionary<string, int>(); d["k"] = 1; d["k"] += 2; d["k"]++; return d["k"]; }', "4"],
   ["@{ int x = 7; x /= 2; x -= 1; x *= 10; return x; }", "20"],
   ["@(int.MaxValue + 1)", "-2147483648"],
+  ["@(default(int) + unchecked((int)3.7))", "3"],
+  ["@(default(string) == null && default(bool) == false)", "True"],
   ["@((long)int.MaxValue + 1)", "2147483648"],
   ["@{ int? n = null; return n ?? 5; }", "5"],
   ['@{ int? n = 3; var b = n > 2 ? "big" : "small"; return b; }', "big"],

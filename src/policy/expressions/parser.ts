@@ -484,9 +484,42 @@ export class Parser {
         this.expect(")");
         return { kind: "typeof", at: t.offset, type };
       }
-      case "default":
+      case "default": {
         this.next();
-        return { kind: "literal", at: t.offset, value: null, type: "null" };
+        if (!this.accept("(")) return { kind: "literal", at: t.offset, value: null, type: "null" };
+        const type = this.tryType() ?? this.fail("expected a type in default(…)");
+        this.expect(")");
+        const numeric = [
+          "int",
+          "long",
+          "short",
+          "byte",
+          "double",
+          "float",
+          "decimal",
+          "Int32",
+          "Int64",
+          "Double",
+        ].includes(type.name);
+        const value =
+          type.arrays > 0 || type.nullable
+            ? null
+            : numeric
+              ? 0
+              : type.name === "bool" || type.name === "Boolean"
+                ? false
+                : null;
+        return { kind: "literal", at: t.offset, value, type: value === null ? "null" : numeric ? "int" : "bool" };
+      }
+      case "unchecked":
+      case "checked": {
+        // unchecked(expr): int arithmetic already wraps; checked overflow detection is not modelled.
+        this.next();
+        this.expect("(");
+        const inner = this.expression();
+        this.expect(")");
+        return inner;
+      }
     }
     return this.fail(`unexpected keyword '${t.value}'`);
   }
