@@ -1,7 +1,13 @@
 // PUT apis/{id} with format + value imports an OpenAPI document (inline or by URL) into the API and
 // its operations in one transaction; GET apis/{id}?export=true&format=… exports it back.
 import type { ApiProperties, OperationProperties, ResourceKind } from "../model/resources.js";
-import { type ExportFormat, exportOpenApi, fetchOpenApiDocument, importOpenApi } from "../openapi/index.js";
+import {
+  type ExportFormat,
+  exportOpenApi,
+  fetchOpenApiDocument,
+  type ImportedSchema,
+  importOpenApi,
+} from "../openapi/index.js";
 import type { WriteOp } from "../store/contract.js";
 import { armId } from "./arm.js";
 import type { Handler, RequestContext } from "./context.js";
@@ -77,13 +83,22 @@ async function importApi(
   };
   if (typeof apiProps.path !== "string")
     throw validationError([{ code: "MissingProperty", message: "is required", target: "properties.path" }]);
+  // A re-import replaces the API's operations and schemas: what the document no longer has goes.
   const imported = new Set(result.operations.map((o) => o.id));
+  const importedSchemas = new Set(result.schemas.map((s) => s.id));
   const oldOps = existing ? (await ctx.options.store.list("operation", { parentId: id })).items : [];
+  const oldSchemas = existing ? (await ctx.options.store.list("apiSchema", { parentId: id })).items : [];
   const ops: WriteOp[] = [
     { op: "put", kind: "api", id, properties: apiProps, options: writeOptions(ctx) },
     ...oldOps.filter((o) => !imported.has(o.name)).map((o): WriteOp => ({ op: "delete", kind: "operation", id: o.id })),
+    ...oldSchemas
+      .filter((s) => !importedSchemas.has(s.name))
+      .map((s): WriteOp => ({ op: "delete", kind: "apiSchema", id: s.id })),
     ...result.operations.map(
       (o): WriteOp => ({ op: "put", kind: "operation", id: `${id}/operations/${o.id}`, properties: o.properties }),
+    ),
+    ...result.schemas.map(
+      (s): WriteOp => ({ op: "put", kind: "apiSchema", id: `${id}/schemas/${s.id}`, properties: s.properties }),
     ),
   ];
   const [entity] = await ctx.options.store.transaction(ops);
@@ -158,10 +173,11 @@ export function exportApiOr(get: Handler): Handler {
         body: { id: armId(ctx, id), format, value: { link: `${ctx.origin}${ctx.pathPrefix}${ctx.path}?${query}` } },
       };
     }
+    const schemas = (await ctx.options.store.list<ImportedSchema["properties"]>("apiSchema", { parentId: id })).items;
     const result = exportOpenApi(
       api.properties,
       operations.map((o) => ({ id: o.name, properties: o.properties })),
-      { format: exportFormat },
+      { format: exportFormat, schemas: schemas.map((s) => ({ id: s.name, properties: s.properties })) },
     );
     // YAML stays text; JSON formats embed the document as an object, as Azure's export does.
     const value = exportFormat === "openapi" ? result.value : result.document;

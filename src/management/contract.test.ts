@@ -158,6 +158,8 @@ function minimalBody(collection: string, name: string, certData: string): Json |
       return { displayName: name, versioningScheme: "Segment" };
     case "tags":
       return { displayName: name };
+    case "schemas":
+      return { contentType: "application/vnd.oai.openapi.components+json", document: { components: { schemas: {} } } };
     case "loggers":
       return { loggerType: "applicationInsights", credentials: { instrumentationKey: "k" } };
     case "caches":

@@ -386,6 +386,30 @@ describe("policies and OpenAPI import/export", () => {
     assert.ok(exported.body.value.paths["/pets/{id}"]);
   });
 
+  test("imported component schemas become API schema entities and come back in the export", async () => {
+    const doc = {
+      openapi: "3.0.1",
+      info: { title: "Shop", version: "1.0" },
+      paths: {
+        "/orders": {
+          post: {
+            operationId: "createOrder",
+            requestBody: { content: { "application/json": { schema: { $ref: "#/components/schemas/Order" } } } },
+            responses: { "201": { description: "created" } },
+          },
+        },
+      },
+      components: { schemas: { Order: { type: "object", properties: { id: { type: "string" } } } } },
+    };
+    const res = await h.call("PUT", "/apis/shop", { properties: { format: "openapi+json", path: "shop", value: doc } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const schemas = await h.call("GET", "/apis/shop/schemas");
+    assert.equal(schemas.body.count, 1);
+    assert.equal(schemas.body.value[0].type, "Microsoft.ApiManagement/service/apis/schemas");
+    const exported = await h.call("GET", "/apis/shop?export=true&format=openapi%2Bjson");
+    assert.ok(exported.body.value.components.schemas.Order, JSON.stringify(exported.body.value));
+  });
+
   test("an invalid OpenAPI document is a 400 naming the problem and creates nothing", async () => {
     const before = await h.options.store.revision();
     const res = await h.call("PUT", "/apis/broken", {

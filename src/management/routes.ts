@@ -13,6 +13,7 @@ import { certificateDef } from "./resources/certificates.js";
 import { backendDef, cacheDef, loggerDef, namedValueDef, portalSettingDef, tagDef } from "./resources/misc.js";
 import { policyDefs, policyFragmentDef } from "./resources/policies.js";
 import { productDef } from "./resources/products.js";
+import { apiSchemaDef } from "./resources/schemas.js";
 import { serviceHandlers } from "./resources/service.js";
 import { subscriptionDef } from "./resources/subscriptions.js";
 import { canonicalTemplateName, defaultTemplateProperties, templateDef } from "./resources/templates.js";
@@ -30,6 +31,7 @@ const publishedApiDef: ResourceDef = {
 export const resourceDefs: readonly ResourceDef[] = [
   publishedApiDef,
   operationDef,
+  apiSchemaDef,
   apiVersionSetDef,
   productDef,
   subscriptionDef,

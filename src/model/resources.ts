@@ -30,7 +30,9 @@ export type ResourceKind =
   | "userCredential"
   | "virtualNetwork"
   | "networkSecurityGroup"
-  | "routeTable";
+  | "routeTable"
+  /** "apis/{apiId}/schemas/{schemaId}": reusable schemas of an API (OpenAPI components / definitions). */
+  | "apiSchema";
 
 export type ProductState = "notPublished" | "published";
 export type SubscriptionState = "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";
