@@ -121,17 +121,18 @@ const targets = wanted ? allTargets.filter((t) => wanted.includes(t.name)) : all
 
 async function waitFor(port: number, path: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
   for (;;) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}${path}`, {
         headers: { "Ocp-Apim-Subscription-Key": "bench-key-1" },
       });
-      await r.arrayBuffer();
+      last = `${r.status} ${await r.text()}`;
       if (r.status === 200) return;
-    } catch {
-      // not up yet
+    } catch (err) {
+      last = String(err); // not up yet
     }
-    if (Date.now() > deadline) throw new Error(`port ${port} did not answer 200 on ${path}`);
+    if (Date.now() > deadline) throw new Error(`port ${port} did not answer 200 on ${path}: ${last}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -21,7 +21,7 @@ import { createPolicyServices } from "./pipeline/services.js";
 import type { PolicyEngine } from "./policy-engine.js";
 import { createCircuitBreakers } from "./proxy/circuit-breaker.js";
 import { forwardRequestHeaders } from "./proxy/headers.js";
-import { createUpstreams } from "./proxy/upstreams.js";
+import { type BackendSocketOptions, createUpstreams } from "./proxy/upstreams.js";
 import { rejectUpgrade, tunnelWebSocket } from "./proxy/websocket.js";
 import { createPortalCors, rawHeader } from "./server/cors.js";
 import { createRequestHandler, resolveRequest } from "./server/handler.js";
@@ -48,6 +48,8 @@ export interface GatewayOptions {
   readonly connectTimeoutMs?: number;
   /** Connections per backend origin. */
   readonly connectionsPerOrigin?: number;
+  /** Backend name resolution and source address inside a virtual network (default: the host's). */
+  readonly backendSocket?: BackendSocketOptions;
   readonly debounceMs?: number;
   readonly maxBufferedBodyBytes?: number;
   readonly limits?: Partial<ServerLimits>;
@@ -105,7 +107,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const snapshot = (): GatewaySnapshot => watcher.current();
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-  const upstreams = createUpstreams({ connectTimeoutMs, connections: options.connectionsPerOrigin ?? 256 });
+  const upstreams = createUpstreams({
+    connectTimeoutMs,
+    connections: options.connectionsPerOrigin ?? 256,
+    ...(options.backendSocket ? { socket: options.backendSocket } : {}),
+  });
   const breakers = createCircuitBreakers(clock);
   const maxBufferedBodyBytes = options.maxBufferedBodyBytes ?? 16 * 1024 * 1024;
   const services = createPolicyServices({

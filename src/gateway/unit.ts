@@ -7,6 +7,7 @@ import type { ConfigStore } from "../store/contract.js";
 import { apimPolicyEngine } from "./default-engine.js";
 import { createGateway, type Gateway } from "./gateway.js";
 import { REDACT_PATHS } from "./observability/access-log.js";
+import type { BackendSocketOptions } from "./proxy/upstreams.js";
 import type { BoundAddress, ListenAddress } from "./server/listeners.js";
 
 export interface GatewayUnitOptions {
@@ -25,6 +26,9 @@ export interface GatewayUnitOptions {
   readonly counters?: CounterStore;
   readonly responseCache?: ResponseCache;
   readonly valueCache?: ValueCache;
+  /** Listener addresses instead of host/httpPort/httpsPort (virtual-network modes bind per address). */
+  readonly addresses?: readonly ListenAddress[];
+  readonly backendSocket?: BackendSocketOptions;
 }
 
 export interface GatewayUnit {
@@ -36,8 +40,8 @@ export interface GatewayUnit {
 
 export async function startGatewayUnit(o: GatewayUnitOptions): Promise<GatewayUnit> {
   const logger = pino({ level: o.logLevel, redact: REDACT_PATHS, base: { component: "gateway" } });
-  const addresses: ListenAddress[] = [{ host: o.host, port: o.httpPort }];
-  if (o.tls) addresses.push({ host: o.host, port: o.httpsPort, tls: o.tls });
+  const addresses: ListenAddress[] = o.addresses ? [...o.addresses] : [{ host: o.host, port: o.httpPort }];
+  if (o.tls && !o.addresses) addresses.push({ host: o.host, port: o.httpsPort, tls: o.tls });
   const gateway = createGateway({
     store: o.store,
     engine: apimPolicyEngine,
@@ -49,6 +53,7 @@ export async function startGatewayUnit(o: GatewayUnitOptions): Promise<GatewayUn
     ...(o.counters ? { counters: o.counters } : {}),
     ...(o.responseCache ? { responseCache: o.responseCache } : {}),
     ...(o.valueCache ? { valueCache: o.valueCache } : {}),
+    ...(o.backendSocket ? { backendSocket: o.backendSocket } : {}),
   });
   const bound = await gateway.listen();
   return { name: "gateway", gateway, addresses: bound, close: () => gateway.close() };

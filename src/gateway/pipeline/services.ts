@@ -7,7 +7,7 @@ import type { Clock } from "../../core/clock.js";
 import {
   type CounterStore,
   type ForwardOptions,
-  type HeaderMap,
+  type MessageBody,
   type OutgoingHttpRequest,
   type OutgoingHttpResponse,
   type PolicyContext,
@@ -20,8 +20,9 @@ import type { BackendRoute } from "../config/backends.js";
 import type { GatewaySnapshot } from "../config/types.js";
 import { backendErrorAnswer, backendErrorReason } from "../errors.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
+import { captureExchange } from "../proxy/capture-exchange.js";
 import type { CircuitBreakers } from "../proxy/circuit-breaker.js";
-import { isRequestHopHeader, isResponseHopHeader } from "../proxy/headers.js";
+import { isRequestHopHeader } from "../proxy/headers.js";
 import type { Upstreams } from "../proxy/upstreams.js";
 import { formatQuery, GatewayContext } from "./context.js";
 
@@ -79,13 +80,15 @@ async function readLimited(body: Readable, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function toHeaderMap(headers: Record<string, string | string[] | undefined>): HeaderMap {
-  const map: HeaderMap = new Map();
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined || isResponseHopHeader(k)) continue;
-    map.set(k, Array.isArray(v) ? v : [v]);
-  }
-  return map;
+/** Drains a redirect's body so its connection can be reused. */
+async function discard(body: MessageBody): Promise<void> {
+  const stream = body.stream as Readable | undefined;
+  if (body.buffered || stream === undefined) return;
+  await new Promise<void>((resolve) => {
+    stream.once("end", resolve);
+    stream.once("error", () => resolve());
+    stream.resume();
+  });
 }
 
 export function createPolicyServices(deps: ServicesDeps): PolicyServices {
@@ -156,50 +159,38 @@ export function createPolicyServices(deps: ServicesDeps): PolicyServices {
     let method = ctx.request.method;
     let target = path + query;
     try {
+      // buffer-response defaults to true in APIM; the bytes are the same either way, so the body is
+      // only held in memory when a policy reads it (or the context cannot tell).
+      const buffered = ctx instanceof GatewayContext ? ctx.needsResponseBody : options.bufferResponse;
       for (let hop = 0; ; hop++) {
-        const r = await pool.request({
-          origin,
-          path: target,
-          method: method as "GET",
-          headers,
-          body: method === "GET" || method === "HEAD" ? null : body,
-          headersTimeout: options.timeoutMs,
-          bodyTimeout: options.timeoutMs,
-        });
-        const location = r.headers.location;
-        if (
-          options.followRedirects &&
-          REDIRECTS.has(r.statusCode) &&
-          typeof location === "string" &&
-          hop < MAX_REDIRECTS
-        ) {
-          await r.body.dump();
+        const r = await captureExchange(
+          pool,
+          {
+            origin,
+            path: target,
+            method: method as "GET",
+            headers,
+            body: method === "GET" || method === "HEAD" ? null : body,
+            headersTimeout: options.timeoutMs,
+            bodyTimeout: options.timeoutMs,
+          },
+          buffered,
+          deps.maxBufferedBodyBytes,
+        );
+        const location = r.headers.get("location")?.[0];
+        if (options.followRedirects && REDIRECTS.has(r.statusCode) && location !== undefined && hop < MAX_REDIRECTS) {
           const next = new URL(location, `${origin}${target}`);
-          if (next.origin !== origin) break; // cross-origin redirects are returned to the client
-          target = next.pathname + next.search;
-          if (r.statusCode === 303) method = "GET";
-          continue;
+          if (next.origin === origin) {
+            await discard(r.body);
+            target = next.pathname + next.search;
+            if (r.statusCode === 303) method = "GET";
+            continue;
+          }
+          // Cross-origin redirects are returned to the client.
         }
-        if (entity) breakers.record(entity, r.statusCode, Number(r.headers["retry-after"]) || undefined);
-        // buffer-response defaults to true in APIM; the bytes are the same either way, so the body is
-        // only held in memory when a policy reads it (or the context cannot tell).
-        const buffered = ctx instanceof GatewayContext ? ctx.needsResponseBody : options.bufferResponse;
-        ctx.response = {
-          statusCode: r.statusCode,
-          statusReason: "",
-          headers: toHeaderMap(r.headers),
-          body: buffered
-            ? { buffered: true, bytes: await readLimited(r.body, deps.maxBufferedBodyBytes) }
-            : { buffered: false, bytes: undefined, stream: r.body },
-        };
+        if (entity) breakers.record(entity, r.statusCode, Number(r.headers.get("retry-after")?.[0]) || undefined);
+        ctx.response = r;
         if (ctx instanceof GatewayContext) ctx.backendMs = clock.monotonic() - started;
-        if (options.failOnErrorStatusCode && r.statusCode >= 400)
-          throw new PolicyError(
-            "forward-request",
-            "BackendErrorStatus",
-            `backend answered ${r.statusCode}`,
-            r.statusCode,
-          );
         return;
       }
     } catch (err) {

@@ -11,6 +11,8 @@ export interface ListenAddress {
   readonly port: number;
   /** PEM certificate and key: an HTTPS listener. */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Accepts a client by its address; others are closed on connect (Internal mode: network clients only). */
+  readonly allow?: (remoteAddress: string) => boolean;
 }
 
 export interface BoundAddress {
@@ -98,6 +100,11 @@ export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, lim
       ? (createHttpsServer({ ...options, cert: address.tls.cert, key: address.tls.key }, handler) as unknown as Server)
       : createHttpServer(options, handler);
     server.on("clientError", onClientError);
+    const allow = address.allow;
+    if (allow)
+      server.on("connection", (socket: Duplex & { remoteAddress?: string }) => {
+        if (!allow(socket.remoteAddress ?? "")) socket.destroy();
+      });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head, secure));
     return new Promise((resolve, reject) => {
       server.once("error", reject);
