@@ -82,6 +82,20 @@ test("configuration problems name the key", async () => {
   );
 });
 
+test("a busy management port is a ConfigError naming management.port", async () => {
+  const first = await startApp(loadConfig({ flags: { "data-dir": tempDir(), ...ports } }));
+  try {
+    const port = new URL(first.managementUrl).port;
+    const config = loadConfig({ flags: { "data-dir": tempDir(), ...ports, "management-port": port } });
+    await assert.rejects(
+      startApp(config),
+      (err: unknown) => err instanceof ConfigError && /management\.port/.test(err.message),
+    );
+  } finally {
+    await first.close();
+  }
+});
+
 test("moat serve prints the key once and stops cleanly on SIGTERM", async () => {
   const dataDir = tempDir();
   const child = spawn(

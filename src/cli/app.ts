@@ -81,7 +81,16 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
       { key: tls.key, cert: tls.cert },
       options.logError ? { error: options.logError } : undefined,
     );
-    const managementUrl = await management.listen(config.management.port, config.management.host);
+    const managementUrl = await management
+      .listen(config.management.port, config.management.host)
+      .catch((err: NodeJS.ErrnoException) => {
+        // A busy or forbidden port is a configuration problem: name the key, not a stack trace.
+        if (err.code === "EADDRINUSE" || err.code === "EACCES" || err.code === "EADDRNOTAVAIL")
+          throw new ConfigError(
+            `management.port: cannot listen on ${config.management.host}:${config.management.port} (${err.code})`,
+          );
+        throw err;
+      });
     components.push({ name: "management", close: () => management.close() });
 
     // The developer portal talks to the management API over HTTPS only, trusting its certificate.
