@@ -21,7 +21,11 @@ export type InitEntry = { kind: "member"; name: string; value: Expr } | { kind: 
 
 export type Expr =
   | { kind: "literal"; at: number; value: unknown; type: string }
-  | { kind: "interp"; at: number; parts: Array<string | { expr: Expr; format: string | undefined }> }
+  | {
+      kind: "interp";
+      at: number;
+      parts: Array<string | { expr: Expr; format: string | undefined; align: number | undefined }>;
+    }
   | { kind: "name"; at: number; name: string; typeArgs?: TypeName[] }
   | { kind: "member"; at: number; target: Expr; name: string; nullCond: boolean; typeArgs?: TypeName[]; nameAt: number }
   | { kind: "call"; at: number; callee: Expr; args: Arg[] }

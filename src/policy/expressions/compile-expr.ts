@@ -94,11 +94,20 @@ export abstract class ExprCompiler extends CallCompiler {
   }
 
   protected interpolation(e: Extract<Expr, { kind: "interp" }>): Node {
-    const parts = e.parts.map((p) => (typeof p === "string" ? p : { node: this.expr(p.expr), format: p.format }));
+    const parts = e.parts.map((p) =>
+      typeof p === "string" ? p : { node: this.expr(p.expr), format: p.format, align: p.align ?? 0 },
+    );
     return {
       ev: (env) => {
         let out = "";
-        for (const p of parts) out += typeof p === "string" ? p : formatValue(p.node.ev(env), p.format);
+        for (const p of parts) {
+          if (typeof p === "string") {
+            out += p;
+            continue;
+          }
+          const text = formatValue(p.node.ev(env), p.format);
+          out += p.align < 0 ? text.padEnd(-p.align) : text.padStart(p.align);
+        }
         return out;
       },
       type: "string",

@@ -47,6 +47,7 @@ const CASES: Array<[string, string, FakeContextOptions?]> = [
   ["@((int)(10 * 0.15))", "1"],
   ['@($"a{1 + 1}b{{c}}")', "a2b{c}"],
   ['@($"{3.5:F2}|{42:D5}")', "3.50|00042"],
+  ['@($"[{"ab",4}|{"ab",-4}|{7,3:D2}]")', "[  ab|ab  | 07]"],
   ['@(@"c:\\path ""q""")', 'c:\\path "q"'],
   ["@('x'.ToString() + \"\\n\".Length + '\\''.ToString())", "x1'"],
   ['@("\\u0041\\t" + "b")', "A\tb"],

@@ -6,7 +6,7 @@ export type TokenKind = "ident" | "keyword" | "number" | "string" | "interp" | "
 /** A piece of an interpolated string: literal text, or a hole holding an expression's source. */
 export type InterpPart =
   | { kind: "text"; text: string }
-  | { kind: "hole"; source: string; offset: number; format: string | undefined };
+  | { kind: "hole"; source: string; offset: number; format: string | undefined; align: number | undefined };
 
 export interface Token {
   kind: TokenKind;
@@ -203,6 +203,7 @@ export function tokenize(src: string, base = 0): Token[] {
         let depth = 0;
         let k = holeStart;
         let formatAt = -1;
+        let alignAt = -1;
         for (;;) {
           if (k >= n) return fail("unterminated interpolation hole", j);
           const h = src[k]!;
@@ -215,15 +216,21 @@ export function tokenize(src: string, base = 0): Token[] {
           else if (h === "}") {
             if (depth === 0) break;
             depth--;
-          } else if (h === ":" && depth === 0 && formatAt < 0) formatAt = k; // C# requires a top-level ?: to be parenthesized
+          } else if (h === ":" && depth === 0 && formatAt < 0)
+            formatAt = k; // C# requires a top-level ?: to be parenthesized
+          else if (h === "," && depth === 0 && formatAt < 0 && alignAt < 0) alignAt = k;
           k++;
         }
-        const exprEnd = formatAt >= 0 ? formatAt : k;
+        const exprEnd = alignAt >= 0 ? alignAt : formatAt >= 0 ? formatAt : k;
+        const alignText = alignAt >= 0 ? src.slice(alignAt + 1, formatAt >= 0 ? formatAt : k).trim() : undefined;
+        if (alignText !== undefined && !/^-?\d+$/.test(alignText))
+          fail(`invalid alignment '${alignText}' in interpolation hole`, alignAt);
         parts.push({
           kind: "hole",
           source: src.slice(holeStart, exprEnd),
           offset: base + holeStart,
           format: formatAt >= 0 ? src.slice(formatAt + 1, k) : undefined,
+          align: alignText === undefined ? undefined : Number(alignText),
         });
         j = k + 1;
         continue;

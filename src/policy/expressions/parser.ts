@@ -438,7 +438,7 @@ export class Parser {
           if (sub.peek().kind === "eof") sub.fail("empty interpolation hole");
           const expr = sub.expression();
           if (sub.peek().kind !== "eof") sub.fail(`unexpected '${describe(sub.peek())}' in interpolation hole`);
-          return { expr, format: p.format };
+          return { expr, format: p.format, align: p.align };
         });
         return { kind: "interp", at: t.offset, parts };
       }
