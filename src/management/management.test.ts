@@ -1,6 +1,7 @@
 // The management API over real HTTPS sockets: CRUD, ETags, paging, filters, auth and bad input.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { signSas } from "./sas.js";
 import { adminKey, type Harness, startHarness } from "./test-support/harness.js";
 
 let h: Harness;
@@ -60,6 +61,14 @@ describe("routing, api-version and auth", () => {
       assert.equal(res.status, 401, String(authorization));
       assert.equal(res.body.error.code, "Unauthorized");
     }
+  });
+
+  test("an SAS token for uid=integration signed with the admin key acts as the administrator", async () => {
+    const token = signSas(adminKey, "integration", h.clock.now() + 60_000);
+    const res = await h.raw("GET", "/namedValues?api-version=2024-05-01", {
+      headers: { authorization: `SharedAccessSignature ${token}` },
+    });
+    assert.equal(res.status, 200);
   });
 
   test("unknown paths are 404 and unsupported methods 405", async () => {
