@@ -1,10 +1,20 @@
 // The toolbox a policy's `parse` uses: typed attribute readers that substitute named values, compile
 // expressions once, check requiredness / enums / ranges, and record every problem with path and position.
 import type { Diagnostic } from "../core/errors.js";
+import type { Checked } from "./attribute-checks.js";
+import {
+  attrLabel,
+  checkBoolean,
+  checkEnum,
+  checkInteger,
+  checkNonEmpty,
+  checkNumber,
+  deferredNamedValue,
+  lookupEnum,
+} from "./attribute-checks.js";
 import type { ParsedStatement, PolicyDefinition } from "./definition.js";
 import type { Dyn } from "./dynamic.js";
 import { asBoolean, asInteger, asNumber, asString, constant } from "./dynamic.js";
-import type { CompiledExpression } from "./expressions/index.js";
 import { compileExpression, isExpression } from "./expressions/index.js";
 import type { PolicyEnvironment, PolicyScope, Section } from "./types.js";
 import type { XmlAttribute, XmlElement } from "./xml/reader.js";
@@ -18,6 +28,12 @@ export interface ParserOptions {
   readonly lenientReferences?: boolean;
 }
 
+interface AttributeOptions {
+  readonly required?: boolean;
+  /** Whether `@(...)` is accepted; each reader has its own default. */
+  readonly expression?: boolean;
+}
+
 interface Where {
   readonly path: string;
   readonly line: number;
@@ -27,18 +43,6 @@ interface Where {
 const NAMED_VALUE = /\{\{([^{}]+?)\}\}/g;
 const NAMED_VALUE_TEST = /\{\{[^{}]+?\}\}/;
 const MAX_FRAGMENT_DEPTH = 8;
-
-/** Stands for a value that depends on a named value unknown to an offline check; never run. */
-function deferredNamedValue(source: string): CompiledExpression {
-  return {
-    source,
-    usesRequestBody: false,
-    usesResponseBody: false,
-    evaluate() {
-      throw new Error(`"${source}" uses a named value that was not supplied`);
-    },
-  };
-}
 
 export class PolicyParser {
   readonly diagnostics: Diagnostic[] = [];
@@ -319,167 +323,89 @@ export class PolicyParser {
     }
   }
 
-  string(
+  /**
+   * The one path every typed attribute reader takes: find the attribute (or report it missing), then
+   * substitute named values and either compile an expression or check the constant with `check`.
+   */
+  private typed<T>(
     el: XmlElement,
     name: string,
-    opts: { required?: boolean; expression?: boolean } = {},
-  ): Dyn<string> | undefined {
+    opts: AttributeOptions,
+    convert: (value: unknown) => T,
+    check: (text: string, at: Where) => T | undefined,
+    expressionByDefault = true,
+  ): Dyn<T> | undefined {
     const a = this.attr(el, name);
     if (!a) return this.missing(el, name, opts.required);
-    return this.dynText(a.value, this.attrWhere(el, a), asString, (t) => t, opts.expression ?? true);
+    const at = this.attrWhere(el, a);
+    return this.dynText(a.value, at, convert, (t) => check(t, at), opts.expression ?? expressionByDefault);
+  }
+
+  /** Reports a constant's problem (if any) and passes its value through. */
+  private checked<T>(result: Checked<T>, at: Where): T | undefined {
+    if ("problem" in result) {
+      this.error(result.problem.code, result.problem.message, at);
+      return undefined;
+    }
+    return result.value;
+  }
+
+  string(el: XmlElement, name: string, opts: AttributeOptions = {}): Dyn<string> | undefined {
+    return this.typed(el, name, opts, asString, (t) => t);
   }
 
   /** A value kept as the expression returns it (set-variable): constants stay strings. */
   value(el: XmlElement, name: string, opts: { required?: boolean } = {}): Dyn<unknown> | undefined {
-    const a = this.attr(el, name);
-    if (!a) return this.missing(el, name, opts.required);
-    return this.dynText<unknown>(
-      a.value,
-      this.attrWhere(el, a),
+    return this.typed<unknown>(
+      el,
+      name,
+      opts,
       (v) => v,
       (t) => t,
-      true,
     );
   }
 
   /** Like string() but the value must not be empty. */
-  nonEmpty(
-    el: XmlElement,
-    name: string,
-    opts: { required?: boolean; expression?: boolean } = {},
-  ): Dyn<string> | undefined {
-    const a = this.attr(el, name);
-    if (!a) return this.missing(el, name, opts.required);
-    const at = this.attrWhere(el, a);
-    return this.dynText(
-      a.value,
-      at,
-      asString,
-      (t) => {
-        if (t.trim() !== "") return t;
-        this.error("POLICY_ERR_REQUIRED", `attribute "${name}" of <${el.name}> must not be empty`, at);
-        return undefined;
-      },
-      opts.expression ?? true,
-    );
+  nonEmpty(el: XmlElement, name: string, opts: AttributeOptions = {}): Dyn<string> | undefined {
+    return this.typed(el, name, opts, asString, (t, at) => this.checked(checkNonEmpty(t, attrLabel(el, name)), at));
   }
 
   integer(
     el: XmlElement,
     name: string,
-    opts: { required?: boolean; min?: number; max?: number; expression?: boolean } = {},
+    opts: AttributeOptions & { min?: number; max?: number } = {},
   ): Dyn<number> | undefined {
-    const a = this.attr(el, name);
-    if (!a) return this.missing(el, name, opts.required);
-    const at = this.attrWhere(el, a);
-    return this.dynText(
-      a.value,
-      at,
-      asInteger,
-      (t) => this.checkInteger(t, at, `attribute "${name}" of <${el.name}>`, opts),
-      opts.expression ?? true,
-    );
+    return this.typed(el, name, opts, asInteger, (t, at) => this.checkInteger(t, at, attrLabel(el, name), opts));
   }
 
-  number(
-    el: XmlElement,
-    name: string,
-    opts: { required?: boolean; min?: number; expression?: boolean } = {},
-  ): Dyn<number> | undefined {
-    const a = this.attr(el, name);
-    if (!a) return this.missing(el, name, opts.required);
-    const at = this.attrWhere(el, a);
-    return this.dynText(
-      a.value,
-      at,
-      asNumber,
-      (t) => {
-        const n = Number(t.trim());
-        if (t.trim() !== "" && Number.isFinite(n) && (opts.min === undefined || n >= opts.min)) return n;
-        this.error(
-          "POLICY_ERR_INVALID_NUMBER",
-          `attribute "${name}" of <${el.name}> must be a number${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}, got "${t}"`,
-          at,
-        );
-        return undefined;
-      },
-      opts.expression ?? true,
+  number(el: XmlElement, name: string, opts: AttributeOptions & { min?: number } = {}): Dyn<number> | undefined {
+    return this.typed(el, name, opts, asNumber, (t, at) =>
+      this.checked(checkNumber(t, attrLabel(el, name), opts.min), at),
     );
   }
 
   checkInteger(text: string, at: Where, what: string, opts: { min?: number; max?: number }): number | undefined {
-    const trimmed = text.trim();
-    const n = /^[+-]?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-    if (!Number.isSafeInteger(n)) {
-      this.error("POLICY_ERR_INVALID_INTEGER", `${what} must be an integer, got "${text}"`, at);
-      return undefined;
-    }
-    if ((opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
-      const range = `${opts.min ?? "-∞"}..${opts.max ?? "∞"}`;
-      this.error("POLICY_ERR_OUT_OF_RANGE", `${what} must be in ${range}, got ${n}`, at);
-      return undefined;
-    }
-    return n;
+    return this.checked(checkInteger(text, what, opts), at);
   }
 
-  boolean(
-    el: XmlElement,
-    name: string,
-    opts: { required?: boolean; expression?: boolean } = {},
-  ): Dyn<boolean> | undefined {
-    const a = this.attr(el, name);
-    if (!a) return this.missing(el, name, opts.required);
-    const at = this.attrWhere(el, a);
-    return this.dynText(
-      a.value,
-      at,
-      asBoolean,
-      (t) => {
-        const v = t.trim().toLowerCase();
-        if (v === "true") return true;
-        if (v === "false") return false;
-        this.error(
-          "POLICY_ERR_INVALID_BOOLEAN",
-          `attribute "${name}" of <${el.name}> must be "true" or "false", got "${t}"`,
-          at,
-        );
-        return undefined;
-      },
-      opts.expression ?? true,
-    );
+  boolean(el: XmlElement, name: string, opts: AttributeOptions = {}): Dyn<boolean> | undefined {
+    return this.typed(el, name, opts, asBoolean, (t, at) => this.checked(checkBoolean(t, attrLabel(el, name)), at));
   }
 
+  /** Enumerations are constants unless `expression: true`: most enum attributes select behaviour at compile time. */
   enumeration<T extends string>(
     el: XmlElement,
     name: string,
     values: readonly T[],
-    opts: { required?: boolean; expression?: boolean } = {},
+    opts: AttributeOptions = {},
   ): Dyn<T> | undefined {
-    const a = this.attr(el, name);
-    if (!a) return this.missing(el, name, opts.required);
-    const at = this.attrWhere(el, a);
-    const lookup = (t: string): T | undefined => values.find((v) => v.toLowerCase() === t.trim().toLowerCase());
-    return this.dynText(
-      a.value,
-      at,
-      (value) => {
-        const v = lookup(asString(value));
-        if (v === undefined) throw new Error(`"${asString(value)}" is not one of ${values.join(", ")} for ${name}`);
-        return v;
-      },
-      (t) => {
-        const v = lookup(t);
-        if (v === undefined) {
-          this.error(
-            "POLICY_ERR_INVALID_ENUM",
-            `attribute "${name}" of <${el.name}> must be one of ${values.join(", ")}, got "${t}"`,
-            at,
-          );
-        }
-        return v;
-      },
-      opts.expression ?? false,
-    );
+    const convert = (value: unknown): T => {
+      const v = lookupEnum(values, asString(value));
+      if (v === undefined) throw new Error(`"${asString(value)}" is not one of ${values.join(", ")} for ${name}`);
+      return v;
+    };
+    const check = (t: string, at: Where): T | undefined => this.checked(checkEnum(values, t, attrLabel(el, name)), at);
+    return this.typed(el, name, opts, convert, check, false);
   }
 
   /** Element text (decoded, trimmed for constants) as a possibly dynamic string. */
