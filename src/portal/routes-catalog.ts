@@ -4,6 +4,7 @@ import { type Ctx, type PortalApp, page, type Route } from "./app.js";
 import { viewerOf } from "./catalog.js";
 import { codeSamples } from "./code-samples.js";
 import { lastSegment } from "./management-client.js";
+import { enrichDocument, namedSchemas } from "./openapi-enrich.js";
 import {
   documentFromExport,
   type OperationView,
@@ -50,16 +51,26 @@ async function productPage(app: PortalApp, ctx: Ctx): Promise<void> {
   await page(app, ctx, "product", { product, apis: apis.filter((a) => product.apis.includes(a.name)) });
 }
 
-/** Operations of an API: from its exported OpenAPI document, else from its operation contracts. */
+/**
+ * Operations of an API: from its exported OpenAPI document (completed with the schemas the API's
+ * `schemas` resource and operation contracts hold), else from the operation contracts alone.
+ */
 async function loadOperations(app: PortalApp, api: string): Promise<OperationView[]> {
   const path = `/apis/${encodeURIComponent(api)}`;
-  const exported = await app.management.call("GET", path, admin, { query: { export: "true", format: "openapi+json" } });
+  const none = (what: string) => (err: unknown) => {
+    app.log.warn({ err, api }, `portal: cannot read the API's ${what}`);
+    return [];
+  };
+  const [exported, contracts, schemaEntities] = await Promise.all([
+    app.management.call("GET", path, admin, { query: { export: "true", format: "openapi+json" } }),
+    app.management.list<Record<string, unknown>>(`${path}/operations`, admin).catch(none("operations")),
+    app.management.list<Record<string, unknown>>(`${path}/schemas`, admin).catch(none("schemas")),
+  ]);
   const doc = exported.status === 200 ? documentFromExport(exported.body) : undefined;
   if (doc) {
-    const ops = operationsFromOpenApi(doc);
+    const ops = operationsFromOpenApi(enrichDocument(doc, contracts, namedSchemas(schemaEntities)));
     if (ops.length > 0) return ops;
   }
-  const contracts = await app.management.list<Record<string, unknown>>(`${path}/operations`, admin);
   return operationsFromContracts(contracts);
 }
 

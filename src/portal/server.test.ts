@@ -307,6 +307,7 @@ describe("catalog", () => {
     assert.match(t, /Create an item/);
     assert.match(t, /Echo a resource/);
     assert.match(t, /Request body application\/json/);
+    assert.match(page.html, /&#34;name&#34;: &#34;widget&#34;/, "the example comes from the imported schema");
     for (const lang of ["curl -X POST", "await fetch(", "import requests", "new HttpClient()"])
       assert.ok(page.html.includes(lang), lang);
     assert.match(page.html, /id="tryit"/);
