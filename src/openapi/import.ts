@@ -2,8 +2,9 @@
 // or diagnostics and nothing else. The management API stores the result in one transaction.
 import { createHash } from "node:crypto";
 import { type Diagnostic, errorDiagnostic } from "../core/errors.js";
+import type { MappedDocument } from "./import-common.js";
 import { mapSwagger2 } from "./import-v2.js";
-import { type MappedDocument, mapOpenApi3 } from "./import-v3.js";
+import { mapOpenApi3 } from "./import-v3.js";
 import { createNameAllocator, deriveOperationName, sanitizeOperationId } from "./operation-names.js";
 import type { ParameterContext } from "./parameters.js";
 import { parseOpenApiText } from "./parse-text.js";
