@@ -84,8 +84,26 @@ const nginxArgs = (conf: string) => [
   "-g",
   "daemon off;",
 ];
+// Moat runs as plain JavaScript bundled by esbuild (tsx's loader thread would add memory and CPU that
+// a deployed build does not have); node_modules stay external and resolve from the repository.
+const BUNDLE = join(ROOT, "node_modules", ".cache", "moat-bench", "gateway-server.mjs");
+function buildBundle(): void {
+  execFileSync(
+    join(ROOT, "node_modules", ".bin", "esbuild"),
+    [
+      "bench/gateway-server.ts",
+      "--bundle",
+      "--platform=node",
+      "--format=esm",
+      "--packages=external",
+      `--outfile=${BUNDLE}`,
+      "--log-level=warning",
+    ],
+    { cwd: ROOT, stdio: "inherit" },
+  );
+}
 const moat = (port: number, extra: Record<string, string>) => () =>
-  spawnPinned(PROXY_CPU, process.execPath, ["--import", "tsx", "bench/gateway-server.ts"], {
+  spawnPinned(PROXY_CPU, process.execPath, [BUNDLE], {
     PORT: String(port),
     UP_URL: `http://127.0.0.1:${UP_PORT}`,
     ...extra,
@@ -244,6 +262,7 @@ const median = (xs: number[]): number => {
 async function main(): Promise<void> {
   if (!has("wrk")) throw new Error("wrk is not installed (apt-get install -y wrk)");
   mkdirSync(RUN, { recursive: true });
+  buildBundle();
   // Upstream on the load CPU (with wrk), as bench-peers' "own core" layout: nginx `return 200` when
   // available (faster), else the node upstream.
   const upstream = has("nginx")
