@@ -1,35 +1,29 @@
 // APIM api + operations → Swagger 2.0 ("swagger-json" export).
 import type { ApiProperties, ParameterContract } from "../model/resources.js";
 import {
-  DEFAULT_KEY_HEADER,
-  DEFAULT_KEY_QUERY,
+  bodySchema,
+  collectNamedSchemas,
+  exportParameters,
+  exportPaths,
+  exportResponses,
   firstExample,
   infoOf,
+  parameterHead,
   parametersOf,
   primitiveSchema,
   representationsOf,
-  responsesOf,
+  subscriptionSecurity,
 } from "./export-common.js";
-import { bodySchema } from "./export-v3.js";
-import { convertSchema, namedSchemas } from "./schema-convert.js";
+import { convertSchema } from "./schema-convert.js";
 import type { ExportOptions, ImportedOperation, JsonObject } from "./types.js";
 
+const SCHEMA_PREFIX = "#/definitions/";
 const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
 
 export function exportSwagger2(api: ApiProperties, operations: readonly ImportedOperation[], options: ExportOptions) {
-  const named: JsonObject = {};
-  for (const schema of options.schemas ?? []) Object.assign(named, namedSchemas(schema.properties.document));
-  const paths: Record<string, JsonObject> = {};
-  for (const { id, properties: op } of operations) {
-    const item = paths[op.urlTemplate] ?? {};
-    paths[op.urlTemplate] = item;
-    const out: JsonObject = { summary: op.displayName, operationId: id };
-    if (op.description) out.description = op.description;
-    const parameters: JsonObject[] = [
-      ...parametersOf(op.templateParameters).map((p) => parameter(p, "path")),
-      ...parametersOf(op.request?.queryParameters).map((p) => parameter(p, "query")),
-      ...parametersOf(op.request?.headers).map((p) => parameter(p, "header")),
-    ];
+  const named = collectNamedSchemas(options);
+  const paths = exportPaths(operations, (op, out) => {
+    const parameters = exportParameters(op, parameter);
     const bodies = representationsOf(op.request?.representations);
     // 2.0 cannot describe a body and form data on one operation: the body wins, forms are the fallback.
     const isForm = (contentType: string) => FORM_TYPES.some((f) => contentType.startsWith(f));
@@ -41,19 +35,17 @@ export function exportSwagger2(api: ApiProperties, operations: readonly Imported
     } else if (plain.length > 0) {
       out.consumes = plain.map((b) => b.contentType);
       const first = plain[0];
-      const schema = first ? bodySchema(first, named, "#/definitions/") : undefined;
+      const schema = first ? bodySchema(first, named, SCHEMA_PREFIX) : undefined;
       parameters.push({ name: "body", in: "body", schema: schema ?? { type: "object" } });
     }
     if (parameters.length > 0) out.parameters = parameters;
 
     const produces = new Set<string>();
-    const responses: JsonObject = {};
-    for (const response of responsesOf(op.responses)) {
-      const r: JsonObject = { description: response.description ?? "" };
+    const responses = exportResponses(op, (response, r) => {
       const reps = representationsOf(response.representations);
       for (const rep of reps) produces.add(rep.contentType);
       const withSchema = reps.find((rep) => rep.typeName);
-      const schema = withSchema ? bodySchema(withSchema, named, "#/definitions/") : undefined;
+      const schema = withSchema ? bodySchema(withSchema, named, SCHEMA_PREFIX) : undefined;
       if (schema) r.schema = schema;
       const examples = Object.fromEntries(
         reps.filter((rep) => rep.examples).map((rep) => [rep.contentType, firstExample(rep.examples)]),
@@ -61,12 +53,10 @@ export function exportSwagger2(api: ApiProperties, operations: readonly Imported
       if (Object.keys(examples).length > 0) r.examples = examples;
       const headers = parametersOf(response.headers);
       if (headers.length > 0) r.headers = Object.fromEntries(headers.map((h) => [h.name, itemsObject(h)]));
-      responses[String(response.statusCode)] = r;
-    }
+    });
     if (produces.size > 0) out.produces = [...produces];
-    out.responses = Object.keys(responses).length > 0 ? responses : { "200": { description: "" } };
-    item[op.method.toLowerCase()] = out;
-  }
+    out.responses = responses;
+  });
 
   const doc: JsonObject = { swagger: "2.0", info: infoOf(api) };
   const server = options.serverUrl ?? api.serviceUrl;
@@ -89,22 +79,16 @@ export function exportSwagger2(api: ApiProperties, operations: readonly Imported
       Object.entries(named).map(([name, schema]) => [name, convertSchema(schema, "swagger2")]),
     );
   }
-  if (api.subscriptionRequired !== false) {
-    const keys = api.subscriptionKeyParameterNames ?? {};
-    doc.securityDefinitions = {
-      apiKeyHeader: { type: "apiKey", name: keys.header ?? DEFAULT_KEY_HEADER, in: "header" },
-      apiKeyQuery: { type: "apiKey", name: keys.query ?? DEFAULT_KEY_QUERY, in: "query" },
-    };
-    doc.security = [{ apiKeyHeader: [] }, { apiKeyQuery: [] }];
+  const security = subscriptionSecurity(api);
+  if (security) {
+    doc.securityDefinitions = security.schemes;
+    doc.security = security.security;
   }
   return doc;
 }
 
 function parameter(p: ParameterContract, location: string): JsonObject {
-  const out: JsonObject = { name: p.name, in: location };
-  if (p.description) out.description = p.description;
-  out.required = location === "path" ? true : p.required === true;
-  return { ...out, ...itemsObject(p) };
+  return { ...parameterHead(p, location), ...itemsObject(p) };
 }
 
 /** Swagger 2.0 non-body parameters and headers carry type/enum/default inline. */
