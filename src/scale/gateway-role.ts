@@ -39,6 +39,7 @@ export interface GatewayRoleSpec {
     readonly failMode: FailMode;
     readonly keyPrefix: string;
     readonly syncIntervalMs?: number;
+    readonly commandTimeoutMs?: number;
   };
   /** Internal metrics listener; absent = none. Port 0 picks a free port. */
   readonly metrics?: { readonly host: string; readonly port: number };

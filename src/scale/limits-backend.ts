@@ -29,6 +29,11 @@ export interface LimitsBackendOptions {
   readonly clock: Clock;
   /** Fast mode push/pull period (default 50 ms). */
   readonly syncIntervalMs?: number;
+  /**
+   * Deadline of one Redis command (default 1000 ms). Past it the call follows failMode; a call that
+   * timed out may still have counted in Redis, so a tight deadline on a loaded host costs exactness.
+   */
+  readonly commandTimeoutMs?: number;
   /** Redis became unreachable / reachable again (reported once per transition). */
   readonly onRedisState?: (state: "up" | "down", error?: unknown) => void;
 }
@@ -55,7 +60,7 @@ export function createLimitsBackend(options: LimitsBackendOptions): LimitsBacken
       close: async () => {},
     };
   }
-  const client = createRedisClient({ url: options.redisUrl });
+  const client = createRedisClient({ url: options.redisUrl, commandTimeoutMs: options.commandTimeoutMs ?? 1000 });
   // One transition report for the client, whichever store noticed first.
   let up = true;
   const onStateChange = (state: "up" | "down", error?: unknown) => {

@@ -16,6 +16,7 @@ export interface UnitLimitsOptions {
     readonly failMode: FailMode;
     readonly keyPrefix: string;
     readonly syncIntervalMs?: number;
+    readonly commandTimeoutMs?: number;
   };
   readonly clock: Clock;
   readonly log: (level: "info" | "warn", message: string) => void;
@@ -40,6 +41,7 @@ export async function startUnitLimits(options: UnitLimitsOptions): Promise<UnitL
     keyPrefix: l.keyPrefix,
     clock: options.clock,
     ...(l.syncIntervalMs === undefined ? {} : { syncIntervalMs: l.syncIntervalMs }),
+    ...(l.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: l.commandTimeoutMs }),
     onRedisState: (state, error) =>
       state === "down"
         ? log(
@@ -53,7 +55,7 @@ export async function startUnitLimits(options: UnitLimitsOptions): Promise<UnitL
     location: options.location,
     fallback: backend,
     connect(url) {
-      const client = createRedisClient({ url });
+      const client = createRedisClient({ url, commandTimeoutMs: l.commandTimeoutMs ?? 1000 });
       return {
         responseCache: createRedisResponseCache({ client, prefix: l.keyPrefix }),
         valueCache: createRedisValueCache({ client, prefix: l.keyPrefix }),

@@ -19,6 +19,7 @@ export interface ScaleConfigView {
     readonly failMode: "open" | "closed";
     readonly keyPrefix: string;
     readonly syncIntervalMs: number;
+    readonly commandTimeoutMs: number;
   };
   readonly metrics: { readonly enabled: boolean; readonly host: string; readonly port: number };
 }
