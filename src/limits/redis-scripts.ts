@@ -13,24 +13,32 @@ function script(source: string): LuaScript {
   return { source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
-/** Sliding-window advance shared by the rate and sync scripts (see advanceWindow). */
+/**
+ * Sliding-window advance shared by the rate and sync scripts (the Lua twin of advanceWindow): reads a
+ * key's window start, previous and current counts and moves them to the window holding `now`. The
+ * fourth result tells whether the key existed, so a sync that adds nothing does not create it.
+ */
 const ADVANCE = `
-local now = tonumber(ARGV[1])
-local w = tonumber(ARGV[2])
-local s = redis.call('HMGET', KEYS[1], 'ws', 'p', 'c')
-local start = now - (now % w)
-local ws = tonumber(s[1]) or start
-local p = tonumber(s[2]) or 0
-local c = tonumber(s[3]) or 0
-if start ~= ws then
-  if start == ws + w then p = c else p = 0 end
-  c = 0
-  ws = start
+local function advance(key, now, w)
+  local s = redis.call('HMGET', key, 'ws', 'p', 'c')
+  local start = now - (now % w)
+  local ws = tonumber(s[1]) or start
+  local p = tonumber(s[2]) or 0
+  local c = tonumber(s[3]) or 0
+  if start ~= ws then
+    if start == ws + w then p = c else p = 0 end
+    c = 0
+    ws = start
+  end
+  return ws, p, c, s[1]
 end
 `;
 
 /** KEYS[1] hash; ARGV now, windowMs, limit, increment → {allowed, count, remaining, retryAfterMs}. */
 export const RATE_SCRIPT = script(`${ADVANCE}
+local now = tonumber(ARGV[1])
+local w = tonumber(ARGV[2])
+local ws, p, c = advance(KEYS[1], now, w)
 local limit = tonumber(ARGV[3])
 local inc = tonumber(ARGV[4])
 local wp = 0
@@ -64,7 +72,7 @@ return {allowed, count, math.max(0, limit - count), retry}
  * pendingWindowStart, pendingPrevious, pendingCurrent → {ws1, p1, c1, ws2, p2, c2, …}.
  * (On Redis Cluster every key of one call must share a slot: give the fast store one hash tag.)
  */
-export const SYNC_SCRIPT = script(`
+export const SYNC_SCRIPT = script(`${ADVANCE}
 local now = tonumber(ARGV[1])
 local out = {}
 for i = 1, #KEYS do
@@ -73,23 +81,14 @@ for i = 1, #KEYS do
   local pws = tonumber(ARGV[base + 2])
   local pp = tonumber(ARGV[base + 3])
   local pc = tonumber(ARGV[base + 4])
-  local s = redis.call('HMGET', KEYS[i], 'ws', 'p', 'c')
-  local start = now - (now % w)
-  local ws = tonumber(s[1]) or start
-  local p = tonumber(s[2]) or 0
-  local c = tonumber(s[3]) or 0
-  if start ~= ws then
-    if start == ws + w then p = c else p = 0 end
-    c = 0
-    ws = start
-  end
+  local ws, p, c, existed = advance(KEYS[i], now, w)
   if pws == ws then
     c = c + pc
     p = p + pp
   elseif pws == ws - w then
     p = p + pc
   end
-  if pp + pc > 0 or s[1] then
+  if pp + pc > 0 or existed then
     redis.call('HSET', KEYS[i], 'ws', ws, 'p', p, 'c', c)
     redis.call('PEXPIRE', KEYS[i], math.max(1, ws + 2 * w - now))
   end
