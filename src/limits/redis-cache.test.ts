@@ -3,19 +3,20 @@ import { after, before, test } from "node:test";
 import type { Redis } from "ioredis";
 import { cacheContract } from "./cache-contract.js";
 import { createRedisResponseCache, createRedisValueCache, decodeResponse, encodeResponse } from "./redis-cache.js";
-import { createRedisClient } from "./redis-client.js";
-import { createCuttableProxy, deleteByPrefix, REDIS_URL, uniquePrefix, waitForReady } from "./test-support/redis.js";
+import {
+  cleanupTestRedis,
+  connectTestRedis,
+  createProxiedTestRedis,
+  uniquePrefix,
+  waitForReady,
+} from "./test-support/redis.js";
 
 const prefix = uniquePrefix();
 let client: Redis;
 before(async () => {
-  client = createRedisClient({ url: REDIS_URL });
-  await waitForReady(client);
+  client = await connectTestRedis();
 });
-after(async () => {
-  await deleteByPrefix(client, prefix);
-  client.disconnect();
-});
+after(() => cleanupTestRedis(client, prefix));
 
 let run = 0;
 cacheContract("redis", () => {
@@ -48,8 +49,7 @@ test("foreign or truncated bytes under a key read as a miss", async () => {
 });
 
 test("Redis down: the caches are bypassed, and used again once Redis returns", async () => {
-  const proxy = await createCuttableProxy(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname);
-  const viaProxy = createRedisClient({ url: `redis://127.0.0.1:${proxy.port}`, maxReconnectDelayMs: 50 });
+  const { proxy, client: viaProxy } = await createProxiedTestRedis();
   try {
     await waitForReady(viaProxy);
     const events: string[] = [];

@@ -7,19 +7,22 @@ import { createMemoryCounterStore } from "./memory-counters.js";
 import { createRedisClient } from "./redis-client.js";
 import { createRedisCounterStore } from "./redis-counters.js";
 import { RATE_SCRIPT } from "./redis-scripts.js";
-import { createCuttableProxy, deleteByPrefix, REDIS_URL, uniquePrefix, waitForReady } from "./test-support/redis.js";
+import {
+  cleanupTestRedis,
+  connectTestRedis,
+  createProxiedTestRedis,
+  REDIS_URL,
+  uniquePrefix,
+  waitForReady,
+} from "./test-support/redis.js";
 
 const prefix = uniquePrefix();
 let client: Redis;
 
 before(async () => {
-  client = createRedisClient({ url: REDIS_URL });
-  await waitForReady(client);
+  client = await connectTestRedis();
 });
-after(async () => {
-  await deleteByPrefix(client, prefix);
-  client.disconnect();
-});
+after(() => cleanupTestRedis(client, prefix));
 
 let run = 0;
 counterStoreContract("redis exact", (clock) => ({
@@ -100,8 +103,7 @@ describe("redis down", () => {
   });
 
   test("recovers by itself when Redis comes back (connection cut, then restored)", async () => {
-    const proxy = await createCuttableProxy(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname);
-    const viaProxy = createRedisClient({ url: `redis://127.0.0.1:${proxy.port}`, maxReconnectDelayMs: 50 });
+    const { proxy, client: viaProxy } = await createProxiedTestRedis();
     try {
       await waitForReady(viaProxy);
       const events: string[] = [];

@@ -5,20 +5,24 @@ import { createManualClock, systemClock } from "../core/clock.js";
 import { counterStoreContract } from "./counter-store-contract.js";
 import { createRedisClient } from "./redis-client.js";
 import { createFastRedisCounterStore, type FastRedisCounterStore } from "./redis-fast-counters.js";
-import { createCuttableProxy, deleteByPrefix, REDIS_URL, uniquePrefix, waitForReady } from "./test-support/redis.js";
+import {
+  cleanupTestRedis,
+  connectTestRedis,
+  createProxiedTestRedis,
+  uniquePrefix,
+  waitForReady,
+} from "./test-support/redis.js";
 
 const prefix = uniquePrefix();
 let client: Redis;
 const stores: FastRedisCounterStore[] = [];
 
 before(async () => {
-  client = createRedisClient({ url: REDIS_URL });
-  await waitForReady(client);
+  client = await connectTestRedis();
 });
 after(async () => {
   for (const store of stores) await store.close();
-  await deleteByPrefix(client, prefix);
-  client.disconnect();
+  await cleanupTestRedis(client, prefix);
 });
 
 function fast(options: Partial<Parameters<typeof createFastRedisCounterStore>[0]> & { prefix: string }) {
@@ -131,8 +135,7 @@ describe("redis fast mode across units", () => {
   });
 
   test("a cut connection: calls pending during the outage reach Redis once it is back", async () => {
-    const proxy = await createCuttableProxy(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname);
-    const viaProxy = createRedisClient({ url: `redis://127.0.0.1:${proxy.port}`, maxReconnectDelayMs: 50 });
+    const { proxy, client: viaProxy } = await createProxiedTestRedis();
     try {
       await waitForReady(viaProxy);
       const clock = createManualClock(1_700_000_000_000);

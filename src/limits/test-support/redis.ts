@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import type { Redis } from "ioredis";
+import { createRedisClient } from "../redis-client.js";
 
 export const REDIS_URL = process.env.MOAT_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -22,6 +23,30 @@ export async function deleteByPrefix(client: Redis, prefix: string): Promise<voi
 export function waitForReady(client: Redis): Promise<void> {
   if (client.status === "ready") return Promise.resolve();
   return new Promise((resolve) => client.once("ready", () => resolve()));
+}
+
+/** A client on the test Redis, ready for commands. */
+export async function connectTestRedis(): Promise<Redis> {
+  const client = createRedisClient({ url: REDIS_URL });
+  await waitForReady(client);
+  return client;
+}
+
+/** Deletes what a test run wrote under its prefix and disconnects. */
+export async function cleanupTestRedis(client: Redis, prefix: string): Promise<void> {
+  await deleteByPrefix(client, prefix);
+  client.disconnect();
+}
+
+/**
+ * A client that reaches the test Redis through a cuttable proxy, reconnecting quickly (50 ms) so
+ * outage tests see recovery soon after `proxy.restore()`. Not yet ready: the test waits as it needs.
+ */
+export async function createProxiedTestRedis(): Promise<{ proxy: CuttableProxy; client: Redis }> {
+  const target = new URL(REDIS_URL);
+  const proxy = await createCuttableProxy(Number(target.port || 6379), target.hostname);
+  const client = createRedisClient({ url: `redis://127.0.0.1:${proxy.port}`, maxReconnectDelayMs: 50 });
+  return { proxy, client };
 }
 
 export interface CuttableProxy {
