@@ -20,6 +20,7 @@ const allowed: Record<string, readonly string[]> = {
   management: ["core", "model", "network", "policy", "store", "openapi", "netstatus", "limits"],
   portal: ["core", "model"],
   scale: ["core", "model", "policy", "store", "limits", "gateway", "netstatus"],
+  vnet: ["core", "model", "network", "netstatus", "gateway", "store"],
 };
 
 function files(dir: string, out: string[] = []): string[] {

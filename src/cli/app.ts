@@ -7,10 +7,12 @@ import { startGatewayUnit } from "../gateway/unit.js";
 import { createManagementServer, type PolicyValidator, seedService } from "../management/index.js";
 import { startUnitLimits } from "../scale/unit-limits.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
+import type { BindingPlan } from "../vnet/index.js";
 import { ensureSecrets } from "./admin-key.js";
 import { ConfigError, type MoatConfig } from "./config.js";
 import { startPortal } from "./portal-wiring.js";
 import { ensureTlsCertificate } from "./tls.js";
+import { managementNetworkOptions, startVnetRuntime } from "./vnet-wiring.js";
 
 export interface Component {
   readonly name: string;
@@ -59,6 +61,14 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
     const store = await createConfigStore(config.store, { dataDir });
     components.push({ name: "store", close: () => store.close() });
 
+    // Virtual-network integration follows the service's network settings in the store (src/vnet).
+    const logError = options.logError ?? (() => {});
+    const { runtime: vnet, catalog } = await startVnetRuntime(config, store, {
+      info() {},
+      warn: (obj, msg) => logError(obj, msg),
+    });
+    components.push({ name: "vnet", close: () => vnet.close() });
+
     const mgmtHost = hostForUrl(config.management.host);
     const managementOptions = {
       store,
@@ -74,6 +84,7 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
         managementApiUrl: `https://${mgmtHost}:${config.management.port}`,
       },
       ...(options.validatePolicy ? { validatePolicy: options.validatePolicy } : {}),
+      ...managementNetworkOptions(config, vnet, catalog),
     };
     await seedService(managementOptions);
     const management = createManagementServer(
@@ -94,16 +105,28 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
     components.push({ name: "management", close: () => management.close() });
 
     // The developer portal talks to the management API over HTTPS only, trusting its certificate.
+    // In a network the portal binds where the mode says (Internal: the private address only) and is
+    // restarted when the mode changes.
+    let portalPlan: ((plan: BindingPlan) => Promise<void>) | undefined;
     if (config.role !== "gateway") {
-      const logError = options.logError ?? (() => {});
-      const portal = await startPortal(config, {
+      const portalDeps = {
         managementUrl,
         adminKey: secrets.adminKey,
         managementCa: tls.cert,
         secret: secrets.signingKey,
         log: { info() {}, warn: logError, error: logError },
-      });
-      components.push(portal);
+      };
+      const portalHost = (plan: BindingPlan) =>
+        plan.mode === "None" ? config.portal.host : (plan.hosts[0] ?? config.portal.host);
+      let host = portalHost(vnet.plan());
+      let portal = await startPortal({ ...config, portal: { ...config.portal, host } }, portalDeps);
+      components.push({ name: "portal", close: () => portal.close() });
+      portalPlan = async (plan) => {
+        if (portalHost(plan) === host) return;
+        host = portalHost(plan);
+        await portal.close();
+        portal = await startPortal({ ...config, portal: { ...config.portal, host } }, portalDeps);
+      };
     }
 
     // The gateway serves API traffic from the same store; portal origins may call it from browsers.
@@ -125,23 +148,29 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
           })
         : undefined;
       if (limits) components.push({ name: "limits", close: () => limits.close() });
-      components.push(
-        await startGatewayUnit({
-          ...(limits
-            ? { counters: limits.counters, responseCache: limits.responseCache, valueCache: limits.valueCache }
-            : {}),
-          store,
-          host: config.gateway.host,
-          httpPort: config.gateway.httpPort,
-          httpsPort: config.gateway.httpsPort,
-          tls: { cert: gatewayTls.cert, key: gatewayTls.key },
-          portalOrigins: [new URL(portalUrl).origin],
-          serviceName: config.serviceName,
-          location: config.location,
-          logLevel: config.log.level,
-        }),
-      );
-    }
+      const listeners = [
+        { port: config.gateway.httpPort },
+        { port: config.gateway.httpsPort, tls: { cert: gatewayTls.cert, key: gatewayTls.key } },
+      ];
+      const unit = await startGatewayUnit({
+        ...(limits
+          ? { counters: limits.counters, responseCache: limits.responseCache, valueCache: limits.valueCache }
+          : {}),
+        store,
+        host: config.gateway.host,
+        httpPort: config.gateway.httpPort,
+        httpsPort: config.gateway.httpsPort,
+        tls: { cert: gatewayTls.cert, key: gatewayTls.key },
+        portalOrigins: [new URL(portalUrl).origin],
+        serviceName: config.serviceName,
+        location: config.location,
+        logLevel: config.log.level,
+        addresses: vnet.gatewayAddresses(listeners),
+        backendSocket: vnet.backendSocket,
+      });
+      components.push(unit);
+      vnet.attach(unit.gateway, listeners, portalPlan);
+    } else if (portalPlan) vnet.attach(undefined, [], portalPlan);
 
     return {
       config,

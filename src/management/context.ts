@@ -2,6 +2,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Clock } from "../core/clock.js";
 import type { Diagnostic } from "../core/errors.js";
+import type { NetworkStatusContract } from "../netstatus/index.js";
+import type { ServiceTagCatalog } from "../network/index.js";
 import type { PolicyEnvironment, PolicyScope } from "../policy/types.js";
 import type { ConfigStore } from "../store/contract.js";
 
@@ -35,6 +37,21 @@ export interface ManagementOptions {
   resourceGroup?: string;
   /** Lifetime of tokens returned by GET /identity. */
   identityTokenTtlMs?: number;
+  /** Service tags for network validation (default: placeholders only). */
+  serviceTags?: ServiceTagCatalog;
+  /** The host's addresses and live network status (set by the composition root when in a network). */
+  network?: ManagementNetwork;
+  /** Control-plane sources allowed to connect (checked per connection); absent = anyone. */
+  allowClient?: (remoteAddress: string) => boolean;
+}
+
+export interface ManagementNetwork {
+  /** Address consumers reach in None/External mode (the "public VIP"). */
+  readonly publicAddress?: string;
+  /** Address in the service's subnet (the "private VIP" in Internal mode). */
+  readonly privateAddress?: string;
+  /** NetworkStatus of the live monitor of this location, when one runs in this process. */
+  status?(location: string): NetworkStatusContract | undefined;
 }
 
 export interface RequestContext {

@@ -8,9 +8,19 @@ import type { Handler, ManagementOptions, RequestContext } from "./context.js";
 import { createCrudHandlers } from "./crud.js";
 import { ApiError } from "./errors.js";
 import { createLinkHandlers, derivedList, type LinkSpec } from "./links.js";
+import {
+  applyNetworkUpdates,
+  effectiveRulesAction,
+  ipFlowVerifyAction,
+  networkStatusAll,
+  networkStatusByLocation,
+  nextHopAction,
+  subnetSizingAction,
+} from "./network-actions.js";
 import { apiDef, apiVersionSetDef, operationDef } from "./resources/apis.js";
 import { certificateDef } from "./resources/certificates.js";
 import { backendDef, cacheDef, loggerDef, namedValueDef, portalSettingDef, tagDef } from "./resources/misc.js";
+import { addNetworkResourceRoutes } from "./resources/network.js";
 import { policyDefs, policyFragmentDef } from "./resources/policies.js";
 import { productDef } from "./resources/products.js";
 import { apiSchemaDef } from "./resources/schemas.js";
@@ -206,6 +216,16 @@ export function createRoutes(_options: ManagementOptions): RouteSpec[] {
   add("subscriptions/{sid}/regenerateSecondaryKey", "POST", regenerateKey("secondaryKey"));
   add("namedValues/{namedValueId}/listValue", "POST", listValue);
   add("users/{userId}/token", "POST", userToken);
+
+  // Virtual-network integration (issue 4): network resources, NetworkStatus, apply, network questions.
+  addNetworkResourceRoutes(add);
+  add("networkstatus", "GET", networkStatusAll);
+  add("locations/{locationName}/networkstatus", "GET", networkStatusByLocation);
+  add("applynetworkconfigurationupdates", "POST", applyNetworkUpdates);
+  add("ipFlowVerify", "POST", ipFlowVerifyAction);
+  add("nextHop", "POST", nextHopAction);
+  add("effectiveSecurityRules", "POST", effectiveRulesAction);
+  add("subnetSizing", "POST", subnetSizingAction);
 
   const allSubscriptions = async (ctx: RequestContext) =>
     (await ctx.options.store.list("subscription", { parentId: "" })).items;

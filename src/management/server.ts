@@ -108,6 +108,12 @@ export function createManagementServer(
       },
     );
   });
+  // Control-plane source filter (spec network.md §16.2): refused before TLS, nothing is read.
+  const allowClient = options.allowClient;
+  if (allowClient)
+    server.on("connection", (socket: { remoteAddress?: string; destroy(): void }) => {
+      if (!allowClient(socket.remoteAddress ?? "")) socket.destroy();
+    });
 
   return {
     server,

@@ -6,6 +6,13 @@ import { armProvider } from "../arm.js";
 import type { Handler, RequestContext } from "../context.js";
 import { checkPreconditions, etagHeaders, omit, writeOptions } from "../crud.js";
 import { ApiError, validationError } from "../errors.js";
+import {
+  dnsSnapshot,
+  type NetworkSnapshot,
+  networkChanged,
+  serviceAddresses,
+  validateServiceNetwork,
+} from "../service-network.js";
 import { parseWith, requireObject } from "../validation.js";
 import { anyArray, anyObject, optBool, optStr, stringList } from "./common.js";
 import type { Props } from "./types.js";
@@ -87,6 +94,7 @@ const readOnlyProps = [
   "privateIPAddresses",
   "platformVersion",
   "outboundPublicIPAddresses",
+  "networkSnapshot",
 ];
 
 export const servicePropertiesSchema = z
@@ -116,6 +124,8 @@ export const servicePropertiesSchema = z
     createdAtUtc: optStr,
     publicIPAddresses: stringList.optional(),
     privateIPAddresses: stringList.optional(),
+    /** DNS servers snapshotted at deployment and at applynetworkconfigurationupdates (never returned). */
+    networkSnapshot: anyObject.optional(),
   })
   .strict()
   .superRefine((v, issue) => {
@@ -154,7 +164,8 @@ export function defaultServiceProperties(ctx: Pick<RequestContext, "options">, n
 
 export async function serviceEnvelope(ctx: RequestContext, entity: StoredEntity): Promise<Props> {
   const stored = entity.properties;
-  const properties: Props = omit(stored, envelopeKeys);
+  const properties: Props = omit(stored, [...envelopeKeys, "networkSnapshot", "privateIPAddresses"]);
+  Object.assign(properties, serviceAddresses(ctx, stored));
   for (const h of (properties.hostnameConfigurations as Props[] | undefined) ?? []) {
     delete h.certificatePassword;
     delete h.encodedCertificate;
@@ -222,8 +233,31 @@ function writeService(patch: boolean): Handler {
     const props = parseWith(servicePropertiesSchema, mergedProps, "properties");
     const env = parseWith(envelopeSchema, patch ? { ...currentEnvelope, ...envelopeIn } : { ...envelopeIn }, "");
     if (props.virtualNetworkType === "None") delete props.virtualNetworkConfiguration;
-    const entity = await ctx.options.store.put("service", "", { ...props, ...env }, writeOptions(ctx));
-    return { status: 200, body: await serviceEnvelope(ctx, entity), headers: etagHeaders(entity) };
+    const next: Props = { ...props, ...env };
+    let warnings: Props[] = [];
+    if (networkChanged(current, next)) {
+      // Validation before deployment (spec §12): errors reject the write, warnings are returned.
+      const { index, warnings: found } =
+        props.virtualNetworkType === "None"
+          ? { index: undefined, warnings: [] }
+          : await validateServiceNetwork(ctx, next, current);
+      warnings = found.map((f) => ({
+        severity: f.severity,
+        code: f.code,
+        message: f.message,
+        fix: f.fix,
+        path: f.path,
+      }));
+      const snapshot: NetworkSnapshot = {
+        appliedAt: new Date(ctx.options.clock.now()).toISOString(),
+        dnsServers: index ? dnsSnapshot(index, next) : {},
+      };
+      next.networkSnapshot = snapshot;
+    }
+    const entity = await ctx.options.store.put("service", "", next, writeOptions(ctx));
+    const reply = await serviceEnvelope(ctx, entity);
+    if (warnings.length > 0) (reply.properties as Props).networkValidationWarnings = warnings;
+    return { status: 200, body: reply, headers: etagHeaders(entity) };
   };
 }
 

@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type AccessMode, type HostAddresses, planBindings, samePlan } from "./bindings.js";
+import { compileSourceFilter } from "./client-filter.js";
+
+const host: HostAddresses = { defaultHost: "0.0.0.0", publicAddress: "198.51.100.10", privateAddress: "10.77.1.4" };
+
+const cases: [AccessMode, Partial<HostAddresses>, string[], boolean, string | undefined][] = [
+  ["None", {}, ["0.0.0.0"], false, undefined],
+  ["External", {}, ["198.51.100.10", "10.77.1.4"], false, "10.77.1.4"],
+  ["Internal", {}, ["10.77.1.4"], true, "10.77.1.4"],
+  ["External", { publicAddress: undefined }, ["0.0.0.0"], false, "10.77.1.4"],
+  ["Internal", { privateAddress: undefined }, ["0.0.0.0"], true, undefined],
+];
+
+for (const [mode, over, hosts, networkOnly, source] of cases)
+  test(`${mode} with ${JSON.stringify(over)} binds ${hosts.join(", ")}`, () => {
+    const p = planBindings(mode, { ...host, ...over });
+    assert.deepEqual(p.hosts, hosts);
+    assert.equal(p.networkClientsOnly, networkOnly);
+    assert.equal(p.backendSource, source);
+  });
+
+test("a plan without a private address says why", () => {
+  assert.equal(planBindings("Internal", { defaultHost: "0.0.0.0" }).warnings.length, 2);
+});
+
+test("samePlan compares what a rebind changes", () => {
+  assert.ok(samePlan(planBindings("Internal", host), planBindings("Internal", host)));
+  assert.ok(!samePlan(planBindings("Internal", host), planBindings("External", host)));
+  assert.ok(!samePlan(undefined, planBindings("None", host)));
+});
+
+test("source filters: CIDRs, plain addresses, mapped IPv6, ::1, and bad entries named by index", () => {
+  const f = compileSourceFilter(["127.0.0.0/8", "10.77.0.0/16", "192.0.2.7", "::1", "300.1.1.1/8"]);
+  for (const ip of ["127.0.0.1", "10.77.3.20", "::ffff:10.77.1.9", "192.0.2.7", "::1"]) assert.ok(f.allows(ip), ip);
+  for (const ip of ["198.51.100.1", "192.0.2.8", "::2", "", "garbage"]) assert.ok(!f.allows(ip), ip);
+  assert.equal(f.diagnostics.length, 1);
+  assert.equal(f.diagnostics[0]?.path, "network.managementAllowedSources[4]");
+});

@@ -1,0 +1,22 @@
+// One HTTP request from inside a network namespace (run as `ip netns exec <ns> node fetch-client.mjs
+// '<json>'`). Prints one JSON line: { status, body } or { error, message } — never throws, so the test
+// reads a refusal as data. Plain JavaScript: it starts in a few tens of milliseconds.
+const spec = JSON.parse(process.argv[2] ?? "{}");
+const signal = AbortSignal.timeout(spec.timeoutMs ?? 5000);
+try {
+  const res = await fetch(spec.url, {
+    method: spec.method ?? "GET",
+    headers: spec.headers ?? {},
+    body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+    signal,
+  });
+  const text = await res.text();
+  let body = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  console.log(JSON.stringify({ status: res.status, body }));
+} catch (err) {
+  const cause = err?.cause ?? err;
+  console.log(JSON.stringify({ error: cause?.code ?? cause?.name ?? "Error", message: String(cause?.message ?? err) }));
+}
