@@ -5,12 +5,6 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
 const port = z.number().int().min(0).max(65535);
-const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, "must be an IPv4 address");
-/** A list from a file (YAML/JSON array) or from the environment / a flag (comma-separated). */
-const list = z.preprocess(
-  (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v),
-  z.array(z.string().min(1)),
-);
 const ipv4 = z
   .string()
   .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, "must be an IPv4 address");
@@ -81,19 +75,6 @@ export const configSchema = z
         serviceTagsFiles: list.optional(),
       })
       .strict(),
-    /** Virtual-network integration: this host's addresses and the control-plane sources allowed. */
-    network: z
-      .object({
-        /** Address consumers reach in None/External mode (the public VIP). */
-        publicAddress: ipv4.optional(),
-        /** Address in the service's subnet: Internal mode binds only here; backends are reached from it. */
-        privateAddress: ipv4.optional(),
-        /** CIDRs allowed to reach the management API (default: loopback and the network's address space). */
-        managementAllowedSources: list.optional(),
-        /** Service-tag files (Azure's ServiceTags_*.json) added to the shipped sample. */
-        serviceTagsFiles: list.optional(),
-      })
-      .strict(),
     log: z.object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]) }).strict(),
     /** Rate-limit/quota counters when `redis` is set: exact (a Redis round trip per call) or fast (local, synced). */
     limits: z
@@ -126,7 +107,6 @@ export const defaultConfig: MoatConfig = {
   portal: { host: "0.0.0.0", port: 8081 },
   smtp: { host: "", port: 25, secure: false, from: "moat@localhost" },
   networkStatus: { intervalSeconds: 900 },
-  network: {},
   network: {},
   log: { level: "info" },
   limits: { mode: "exact", failMode: "open", keyPrefix: "moat:", syncIntervalMs: 50, commandTimeoutMs: 1000 },
@@ -192,10 +172,6 @@ const knownPaths: string[][] = [
   ["smtp", "password"],
   ["smtp", "from"],
   ["networkStatus", "intervalSeconds"],
-  ["network", "publicAddress"],
-  ["network", "privateAddress"],
-  ["network", "managementAllowedSources"],
-  ["network", "serviceTagsFiles"],
   ["network", "publicAddress"],
   ["network", "privateAddress"],
   ["network", "managementAllowedSources"],
