@@ -3,7 +3,6 @@
 // a reader of the change feed can never see revision n+1 before n. Commits NOTIFY the revision; a
 // listening connection wakes the watch hub, which reads the feed from its last delivered revision.
 import pg from "pg";
-import type { StoredEntity } from "../../model/resources.js";
 import type { ChangeEvent, ConfigStore, ListOptions, ListResult, Snapshot, WriteOp } from "../contract.js";
 import { StoreError } from "../contract.js";
 import {
@@ -16,6 +15,7 @@ import {
 } from "../entity-path.js";
 import { prepareOps } from "../prepare-ops.js";
 import { createWatchHub } from "../watch-hub.js";
+import { createWriteMethods } from "../write-methods.js";
 import { createWriteQueue } from "../write-queue.js";
 import { createChangeListener } from "./change-listener.js";
 import { isConnectionError, mapPgError } from "./errors.js";
@@ -152,17 +152,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           : Number((await query<{ n: string }>(sql.count, [kind, parentId ?? null]))[0]?.n ?? 0);
       return { items: rows.map((row) => entityFromRow<P>(row)), total };
     },
-    async put<P extends object>(kind: string, id: string, properties: P, writeOptions?: WriteOp["options"]) {
-      const { written } = await write([{ op: "put", kind, id, properties, options: writeOptions } as WriteOp]);
-      return written[0] as StoredEntity<P>;
-    },
-    async delete(kind: string, id: string, writeOptions?: WriteOp["options"]) {
-      const { deleted } = await write([{ op: "delete", kind, id, options: writeOptions } as WriteOp]);
-      return deleted[0] === true;
-    },
-    async transaction(ops) {
-      return (await write(ops)).written;
-    },
+    ...createWriteMethods(write),
     async changes(sinceRevision) {
       assertRevision(sinceRevision);
       return readChanges(sinceRevision, null);

@@ -19,6 +19,7 @@ import {
 } from "../entity-path.js";
 import { type PreparedOp, prepareOps } from "../prepare-ops.js";
 import { createWatchHub } from "../watch-hub.js";
+import { createWriteMethods } from "../write-methods.js";
 import { createWriteQueue, type Outcome } from "../write-queue.js";
 import { migrateSqlite } from "./migrations.js";
 
@@ -211,17 +212,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
         return { items: rows.map((row) => entityFromRow<P>(row)), total };
       });
     },
-    async put<P extends object>(kind: string, id: string, properties: P, writeOptions?: WriteOp["options"]) {
-      const { written } = await write([{ op: "put", kind, id, properties, options: writeOptions } as WriteOp]);
-      return written[0] as StoredEntity<P>;
-    },
-    async delete(kind: string, id: string, writeOptions?: WriteOp["options"]) {
-      const { deleted } = await write([{ op: "delete", kind, id, options: writeOptions } as WriteOp]);
-      return deleted[0] === true;
-    },
-    async transaction(ops) {
-      return (await write(ops)).written;
-    },
+    ...createWriteMethods(write),
     async changes(sinceRevision): Promise<ChangeEvent[]> {
       assertRevision(sinceRevision);
       return guard(() => sql.changes.all(sinceRevision, -1).map(changeFromRow));
