@@ -10,6 +10,7 @@ import type { GatewayRoleSpec, LogFn } from "./gateway-role.js";
 /** Primary → worker, and worker → primary. */
 export type PrimaryMessage = { readonly type: "start"; readonly spec: GatewayRoleSpec } | { readonly type: "stop" };
 export type WorkerMessage =
+  | { readonly type: "hello" }
   | { readonly type: "ready"; readonly ports: readonly number[]; readonly metricsPort: number | undefined }
   | { readonly type: "failed"; readonly message: string };
 
@@ -79,9 +80,10 @@ export function startUnitCluster(options: UnitClusterOptions): UnitCluster {
     const worker = cluster.fork({ MOAT_UNIT_INDEX: String(index) });
     const slot: { worker: Worker; info?: UnitInfo; startedAt: number } = { worker, startedAt: performance.now() };
     running.set(index, slot);
-    worker.on("online", () => worker.send({ type: "start", spec: options.spec(index) } satisfies PrimaryMessage));
     worker.on("message", (message: WorkerMessage) => {
-      if (message.type === "ready") {
+      // "online" comes before the worker's code has loaded: wait for its hello, or the spec is lost.
+      if (message.type === "hello") worker.send({ type: "start", spec: options.spec(index) } satisfies PrimaryMessage);
+      else if (message.type === "ready") {
         slot.info = { index, pid: worker.process.pid ?? 0, ports: message.ports, metricsPort: message.metricsPort };
         options.log("info", `unit ${index + 1} (pid ${slot.info.pid}) serving on port(s) ${message.ports.join(", ")}`);
         if (pendingFirst > 0 && --pendingFirst === 0)

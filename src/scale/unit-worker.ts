@@ -37,4 +37,5 @@ process.on("message", (message: PrimaryMessage) => {
     );
 });
 process.once("SIGTERM", () => void stop());
+send({ type: "hello" });
 process.once("SIGINT", () => void stop());
