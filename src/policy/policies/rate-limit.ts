@@ -74,43 +74,31 @@ export function matches(limit: EntityLimit, entity: { id: string; name: string }
     : limit.name === entity.name;
 }
 
+/** The document, each <api> and each <operation> take the same attributes; APIM caps the period at 300 s. */
+const LIMIT_ATTRIBUTES = {
+  callsAttr: "calls",
+  periodAttr: "renewal-period",
+  minPeriodS: 1,
+  maxPeriodS: 300,
+  required: true,
+} as const;
+
 export const rateLimit = definePolicy<SubscriptionLimitConfig>({
   name: "rate-limit",
   sections: ["inbound"],
   scopes: ["product", "api", "operation"],
   parse(el, p) {
     const m = p.mark();
-    const own = parseEntityLimit(el, p, {
-      callsAttr: "calls",
-      periodAttr: "renewal-period",
-      minPeriodS: 1,
-      maxPeriodS: 300,
-      entity: false,
-      required: true,
-    });
+    const own = parseEntityLimit(el, p, { ...LIMIT_ATTRIBUTES, entity: false });
     const reporting = parseReporting(el, p, "calls");
     const apis: ApiLimit[] = [];
     for (const apiEl of p.children(el, ["api"])) {
       if (apiEl.name !== "api") continue;
-      const api = parseEntityLimit(apiEl, p, {
-        callsAttr: "calls",
-        periodAttr: "renewal-period",
-        minPeriodS: 1,
-        maxPeriodS: 300,
-        entity: true,
-        required: true,
-      });
+      const api = parseEntityLimit(apiEl, p, { ...LIMIT_ATTRIBUTES, entity: true });
       const operations: EntityLimit[] = [];
       for (const opEl of p.children(apiEl, ["operation"])) {
         if (opEl.name !== "operation") continue;
-        const op = parseEntityLimit(opEl, p, {
-          callsAttr: "calls",
-          periodAttr: "renewal-period",
-          minPeriodS: 1,
-          maxPeriodS: 300,
-          entity: true,
-          required: true,
-        });
+        const op = parseEntityLimit(opEl, p, { ...LIMIT_ATTRIBUTES, entity: true });
         p.finishChild(opEl);
         if (op) operations.push(op);
       }
