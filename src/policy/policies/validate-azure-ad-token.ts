@@ -3,7 +3,13 @@
 // against the tenant's Entra ID OpenID metadata, issuers and (optionally) calling applications.
 import { definePolicy } from "../definition.js";
 import type { JwtConfig } from "./validate-jwt.js";
-import { compileJwtValidation, parseClaims, texts } from "./validate-jwt.js";
+import {
+  compileJwtValidation,
+  parseClaims,
+  parseTokenAttributes,
+  rejectDecryptionKeys,
+  texts,
+} from "./validate-jwt.js";
 
 const CHILDREN = [
   "client-application-ids",
@@ -19,26 +25,14 @@ export const validateAzureAdToken = definePolicy<JwtConfig>({
   parse(el, p) {
     const m = p.mark();
     const tenant = p.nonEmpty(el, "tenant-id", { required: true, expression: false });
-    const header = p.nonEmpty(el, "header-name", { expression: false });
-    const query = p.nonEmpty(el, "query-parameter-name", { expression: false });
-    const value = p.string(el, "token-value");
-    const status = p.integer(el, "failed-validation-httpcode", { min: 100, max: 599, expression: false });
-    const message = p.string(el, "failed-validation-error-message", { expression: false });
-    const output = p.nonEmpty(el, "output-token-variable-name", { expression: false });
+    const { header, query, value, status, message, output } = parseTokenAttributes(el, p);
     const children = p.children(el, CHILDREN);
     const find = (name: string) => children.find((c) => c.name === name);
     const clients = texts(find("client-application-ids"), "application-id", p);
     const backends = texts(find("backend-application-ids"), "application-id", p);
     const audiences = texts(find("audiences"), "audience", p);
     const claims = parseClaims(find("required-claims"), p);
-    const decryption = find("decryption-keys");
-    if (decryption && decryption.children.length > 0) {
-      p.error(
-        "POLICY_ERR_UNSUPPORTED",
-        `<decryption-keys> at line ${decryption.line}: encrypted tokens (JWE) are not supported by Moat`,
-        decryption,
-      );
-    }
+    rejectDecryptionKeys(find("decryption-keys"), p);
     for (const c of children) p.finishChild(c);
     if ([header, query, value].filter(Boolean).length > 1) {
       p.error(

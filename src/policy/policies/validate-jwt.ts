@@ -51,6 +51,29 @@ export function texts(el: XmlElement | undefined, item: string, p: PolicyParser)
   return out;
 }
 
+/** The attributes both token policies share: where the token is, how failure answers, where it is kept. */
+export function parseTokenAttributes(el: XmlElement, p: PolicyParser) {
+  return {
+    header: p.nonEmpty(el, "header-name", { expression: false }),
+    query: p.nonEmpty(el, "query-parameter-name", { expression: false }),
+    value: p.string(el, "token-value"),
+    status: p.integer(el, "failed-validation-httpcode", { min: 100, max: 599, expression: false }),
+    message: p.string(el, "failed-validation-error-message", { expression: false }),
+    output: p.nonEmpty(el, "output-token-variable-name", { expression: false }),
+  };
+}
+
+/** An empty <decryption-keys/> is harmless; keys in it would mean JWE, which jose-based checks here do not decrypt. */
+export function rejectDecryptionKeys(decryption: XmlElement | undefined, p: PolicyParser): void {
+  if (decryption && decryption.children.length > 0) {
+    p.error(
+      "POLICY_ERR_UNSUPPORTED",
+      `<decryption-keys> at line ${decryption.line}: encrypted tokens (JWE) are not supported by Moat`,
+      decryption,
+    );
+  }
+}
+
 function parseKeys(el: XmlElement | undefined, p: PolicyParser): InlineKey[] {
   if (!el) return [];
   const keys: InlineKey[] = [];
@@ -85,16 +108,11 @@ export const validateJwt = definePolicy<JwtConfig>({
   sections: ["inbound"],
   parse(el, p) {
     const m = p.mark();
-    const header = p.nonEmpty(el, "header-name", { expression: false });
-    const query = p.nonEmpty(el, "query-parameter-name", { expression: false });
-    const value = p.string(el, "token-value");
-    const status = p.integer(el, "failed-validation-httpcode", { min: 100, max: 599, expression: false });
-    const message = p.string(el, "failed-validation-error-message", { expression: false });
+    const { header, query, value, status, message, output } = parseTokenAttributes(el, p);
     const requireExp = p.boolean(el, "require-expiration-time", { expression: false });
     const scheme = p.nonEmpty(el, "require-scheme", { expression: false });
     const signed = p.boolean(el, "require-signed-tokens", { expression: false });
     const skew = p.integer(el, "clock-skew", { min: 0, expression: false });
-    const output = p.nonEmpty(el, "output-token-variable-name", { expression: false });
     const children = p.children(el, [
       "openid-config",
       "issuer-signing-keys",
@@ -117,14 +135,7 @@ export const validateJwt = definePolicy<JwtConfig>({
       }
     }
     const keys = parseKeys(find("issuer-signing-keys"), p);
-    const decryption = find("decryption-keys");
-    if (decryption && decryption.children.length > 0) {
-      p.error(
-        "POLICY_ERR_UNSUPPORTED",
-        `<decryption-keys> at line ${decryption.line}: encrypted tokens (JWE) are not supported by Moat`,
-        decryption,
-      );
-    }
+    rejectDecryptionKeys(find("decryption-keys"), p);
     const claims = parseClaims(find("required-claims"), p);
     const audiences = texts(find("audiences"), "audience", p);
     const issuers = texts(find("issuers"), "issuer", p);
