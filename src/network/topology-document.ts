@@ -73,16 +73,7 @@ export function topologyFromDocument(
   const networkSecurityGroups: NetworkSecurityGroup[] = [];
   pick("networkSecurityGroups", "Microsoft.Network/networkSecurityGroups").forEach((n, i) => {
     const flat = obj(n);
-    const arm = isArm(n)
-      ? n
-      : {
-          id: flat.id,
-          name: flat.name,
-          location: flat.location,
-          properties: {
-            securityRules: arr(flat.securityRules).map((r) => ({ name: obj(r).name, properties: obj(r) })),
-          },
-        };
+    const arm = isArm(n) ? n : armResource(flat, { securityRules: armChildren(flat.securityRules) });
     const nsg = fromArmNetworkSecurityGroup(arm, scope);
     diagnostics.push(
       ...validateSecurityRules(
@@ -99,15 +90,10 @@ export function topologyFromDocument(
     const flat = obj(r);
     const arm = isArm(r)
       ? r
-      : {
-          id: flat.id,
-          name: flat.name,
-          location: flat.location,
-          properties: {
-            disableBgpRoutePropagation: flat.disableBgpRoutePropagation,
-            routes: arr(flat.routes).map((x) => ({ name: obj(x).name, properties: obj(x) })),
-          },
-        };
+      : armResource(flat, {
+          disableBgpRoutePropagation: flat.disableBgpRoutePropagation,
+          routes: armChildren(flat.routes),
+        });
     diagnostics.push(...validateRouteTable(arm, catalog).map((d) => ({ ...d, path: `routeTables[${i}].${d.path}` })));
     routeTables.push(fromArmRouteTable(arm, scope));
   });
@@ -135,25 +121,31 @@ export function topologyFromDocument(
   return { topology, diagnostics };
 }
 
+/** A flat resource in ARM shape: identity at the top, everything else under `properties`. */
+function armResource(flat: Json, properties: Json): Json {
+  return { id: flat.id, name: flat.name, location: flat.location, properties };
+}
+
+/** Flat child items (rules, routes) as ARM sub-resources: the item itself becomes its properties. */
+function armChildren(items: unknown): Json[] {
+  return arr(items).map((x) => ({ name: obj(x).name, properties: obj(x) }));
+}
+
 function flatVnetToArm(v: Json): Json {
-  return {
-    id: v.id,
-    name: v.name,
-    location: v.location,
-    properties: {
-      addressSpace: v.addressSpace,
-      dhcpOptions: v.dhcpOptions,
-      subnets: arr(v.subnets).map((s) => ({ id: obj(s).id, name: obj(s).name, properties: obj(s) })),
-      virtualNetworkPeerings: arr(v.virtualNetworkPeerings).map((p) => ({
-        name: obj(p).name,
-        properties: {
-          remoteVirtualNetwork: { id: obj(p).remoteVirtualNetworkId },
-          peeringState: obj(p).peeringState ?? "Connected",
-        },
-      })),
-      resourceGuid: v.resourceGuid,
-    },
-  };
+  return armResource(v, {
+    addressSpace: v.addressSpace,
+    dhcpOptions: v.dhcpOptions,
+    // Subnets keep their id: NSG and route-table checks refer to subnets by it.
+    subnets: arr(v.subnets).map((s) => ({ id: obj(s).id, name: obj(s).name, properties: obj(s) })),
+    virtualNetworkPeerings: arr(v.virtualNetworkPeerings).map((p) => ({
+      name: obj(p).name,
+      properties: {
+        remoteVirtualNetwork: { id: obj(p).remoteVirtualNetworkId },
+        peeringState: obj(p).peeringState ?? "Connected",
+      },
+    })),
+    resourceGuid: v.resourceGuid,
+  });
 }
 
 function flatNic(n: Json): NetworkInterface | undefined {
