@@ -7,13 +7,16 @@ import { CONTINUE } from "../types.js";
 
 type Range = readonly [bigint, bigint];
 
+// Runs per request on the client address: the pattern is built once.
+const IPV4_MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
 /** IPv4 as 0..2^32-1; IPv6 as 2^32.. (IPv4-mapped IPv6 counts as IPv4). Undefined when not an address. */
 export function ipToBigInt(text: string): { family: 4 | 6; value: bigint } | undefined {
   let ip = text.trim();
   if (ip.startsWith("[") && ip.endsWith("]")) ip = ip.slice(1, -1);
   const zone = ip.indexOf("%");
   if (zone >= 0) ip = ip.slice(0, zone);
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  const mapped = IPV4_MAPPED.exec(ip);
   if (mapped) ip = mapped[1] as string;
   const family = isIP(ip);
   if (family === 4) {
