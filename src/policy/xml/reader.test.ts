@@ -2,9 +2,19 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { scanCode } from "./code-scanner.js";
 import { decodeEntities } from "./entities.js";
-import { assignPaths, parseXml } from "./reader.js";
+import { assignPaths, MAX_ELEMENT_DEPTH, parseXml } from "./reader.js";
 
 describe("tolerant XML reader", () => {
+  test("hostile nesting is a diagnostic, not a stack overflow", () => {
+    const deep = (n: number) => `<policies>${"<a>".repeat(n)}${"</a>".repeat(n)}</policies>`;
+    assert.ok(parseXml(deep(MAX_ELEMENT_DEPTH - 1)).root);
+    for (const n of [MAX_ELEMENT_DEPTH, 200_000]) {
+      const { root, diagnostics } = parseXml(deep(n));
+      assert.equal(root, undefined);
+      assert.equal(diagnostics[0]?.code, "POLICY_ERR_XML_SYNTAX");
+      assert.match(diagnostics[0]?.message ?? "", /nested deeper than 1024/);
+    }
+  });
   test("keeps raw quotes, < and && inside expression attributes", () => {
     const xml = `<when condition="@(context.Variables.GetValueOrDefault<int>("n") < 3 && x > 1)"/>`;
     const { root, diagnostics } = parseXml(xml);

@@ -78,8 +78,15 @@ export function parseXml(source: string, options: { loose?: boolean } = {}): Xml
   }
 }
 
+/**
+ * Deepest element nesting accepted. Real policies nest a few levels (choose in retry in choose…), generated ones a few hundred; the
+ * bound keeps a hostile document from exhausting the stack here and in every recursive pass after.
+ */
+export const MAX_ELEMENT_DEPTH = 1024;
+
 class Reader {
   private i = 0;
+  private depth = 0;
   constructor(
     private readonly s: string,
     private readonly position: (offset: number) => { line: number; column: number },
@@ -135,6 +142,18 @@ class Reader {
   }
 
   private element(): XmlElement {
+    if (this.depth >= MAX_ELEMENT_DEPTH) {
+      throw new XmlSyntaxError(`elements are nested deeper than ${MAX_ELEMENT_DEPTH} levels`, this.i);
+    }
+    this.depth++;
+    try {
+      return this.elementBody();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private elementBody(): XmlElement {
     const start = this.i;
     this.i++; // <
     const name = this.name("element name");
