@@ -293,6 +293,52 @@ export interface PolicyEnvironment {
    * (default http://169.254.169.254/metadata/identity/oauth2/token, reachable on Azure VMs and AKS).
    */
   managedIdentityEndpoint?: string;
+  /**
+   * Schema documents of the API the pipeline is compiled for, by schema id ("apis/{a}/schemas/{id}"
+   * `document`: `{ components: { schemas } }` or `{ definitions }`). validate-content checks bodies against them.
+   */
+  apiSchemas?: ReadonlyMap<string, unknown>;
+  /** Service-level schemas by id ("schemas/{id}" `document`), for validate-content `schema-id`. */
+  schemas?: ReadonlyMap<string, unknown>;
+  /** The operation the pipeline is compiled for, as the API definition declares it (validate-*, mock-response). */
+  operationContract?: OperationContract;
+}
+
+/** A parameter or header as an API operation declares it (the part of APIM's ParameterContract the engine reads). */
+export interface DeclaredParameter {
+  name: string;
+  type?: string;
+  required?: boolean;
+  /** Allowed values (enum); empty = any. */
+  values?: readonly string[];
+  schemaId?: string;
+  typeName?: string;
+}
+
+/** A request or response body representation: content type, schema reference and examples. */
+export interface DeclaredRepresentation {
+  contentType: string;
+  schemaId?: string;
+  typeName?: string;
+  /** APIM's examples map: { name: { value, summary, description } }. */
+  examples?: Record<string, { value?: unknown }>;
+  /** Older APIM representations carry a text sample instead of examples. */
+  sample?: string;
+}
+
+/** What the pipeline's operation declares: parameters, request body types and responses. */
+export interface OperationContract {
+  templateParameters?: readonly DeclaredParameter[];
+  request?: {
+    queryParameters?: readonly DeclaredParameter[];
+    headers?: readonly DeclaredParameter[];
+    representations?: readonly DeclaredRepresentation[];
+  };
+  responses?: ReadonlyArray<{
+    statusCode: number;
+    headers?: readonly DeclaredParameter[];
+    representations?: readonly DeclaredRepresentation[];
+  }>;
 }
 
 export interface PolicyDocuments {

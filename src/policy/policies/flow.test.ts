@@ -198,7 +198,7 @@ describe("validation policies", () => {
     const broken = await runStatements(policy, {
       request: { method: "POST", headers: { "content-type": "application/json" }, body: `{"a":` },
     });
-    assert.equal(broken.lastError?.reason, "InvalidContent");
+    assert.equal(broken.lastError?.reason, "IncorrectMessage");
     const ok = await runStatements(policy, {
       request: { method: "POST", headers: { "content-type": "application/json" }, body: `{"a":1}` },
     });

@@ -1,12 +1,16 @@
 // <validate-content unspecified-content-type-action max-size size-exceeded-action [errors-variable-name]>
-//   <content-type-map …/>? <content type validate-as="json|xml|soap" [action]/>*
-// Size limit, declared content types, and well-formed JSON/XML. Schemas referenced by schema-id are not
-// held by Moat's policy environment, so those contents are checked for well-formedness only (a warning says so).
+//   <content-type-map …/>? <content type validate-as="json|xml|soap" [schema-id] [schema-ref] [action]/>*
+// Size limit, content types declared by the operation or the policy, well-formed JSON/XML, and JSON bodies
+// against the API definition's schema (or a service schema by schema-id). Validators are compiled here,
+// once per pipeline, from the PolicyEnvironment's apiSchemas / schemas / operationContract.
 import { XMLValidator } from "fast-xml-parser";
+import { type BodyValidator, compileBodyValidator, lowerCaseKeys, type SchemaOptions } from "../api-schemas.js";
 import { contentTypeOf } from "../body-formats.js";
 import { definePolicy } from "../definition.js";
-import type { PolicyContext } from "../types.js";
+import type { PolicyParser } from "../parser.js";
+import type { DeclaredRepresentation, OperationContract, PolicyContext, PolicyEnvironment } from "../types.js";
 import { CONTINUE } from "../types.js";
+import type { XmlElement } from "../xml/reader.js";
 import type { Target } from "./common.js";
 import { messageOf } from "./common.js";
 import type { Action, Violation } from "./validation-common.js";
@@ -16,6 +20,15 @@ interface ContentRule {
   type: string | undefined;
   validateAs: "json" | "xml" | "soap";
   action: Action;
+  schemaId: string | undefined;
+  schemaRef: string | undefined;
+  schemaOptions: SchemaOptions;
+}
+
+interface TypeMap {
+  any: string | undefined;
+  missing: string | undefined;
+  from: Map<string, string>;
 }
 
 interface Config {
@@ -24,10 +37,68 @@ interface Config {
   sizeExceeded: Action;
   variable: string | undefined;
   contents: ContentRule[];
+  typeMap: TypeMap;
   target: Target;
+  env: Pick<PolicyEnvironment, "apiSchemas" | "schemas" | "operationContract">;
 }
 
 export const MAX_VALIDATED_BYTES = 102400;
+
+function lowerConst(el: XmlElement, p: PolicyParser, name: string): string | undefined {
+  const v = p.nonEmpty(el, name, { expression: false });
+  return v?.kind === "const" ? v.value.trim().toLowerCase() : undefined;
+}
+
+function parseTypeMap(el: XmlElement, p: PolicyParser, map: TypeMap): void {
+  map.any = lowerConst(el, p, "any-content-type-value");
+  map.missing = lowerConst(el, p, "missing-content-type-value");
+  for (const t of p.children(el, ["type"])) {
+    const from = lowerConst(t, p, "from");
+    const when = p.attr(t, "when");
+    const to = lowerConst(t, p, "to");
+    if (when)
+      p.warning(
+        "POLICY_WARN_UNSUPPORTED",
+        "content-type-map/type/@when is not evaluated; use from",
+        p.attrWhere(t, when),
+      );
+    if (from && to) map.from.set(from, to);
+    p.finishChild(t);
+  }
+}
+
+function parseContent(child: XmlElement, p: PolicyParser, env: Config["env"]): ContentRule | undefined {
+  const type = p.nonEmpty(child, "type", { expression: false });
+  const as = p.enumeration(child, "validate-as", ["json", "xml", "soap"] as const, { required: true });
+  const action = parseAction(child, p, "action", false);
+  const schemaId = p.nonEmpty(child, "schema-id", { expression: false });
+  const schemaRef = p.nonEmpty(child, "schema-ref", { expression: false });
+  const additional = p.boolean(child, "allow-additional-properties", { expression: false });
+  const caseInsensitive = p.boolean(child, "case-insensitive-property-names", { expression: false });
+  const id = schemaId?.kind === "const" ? schemaId.value : undefined;
+  const known = env.schemas?.has(id ?? "") || env.apiSchemas?.has(id ?? "");
+  if (id && !known) {
+    const attr = p.attr(child, "schema-id");
+    if (attr)
+      p.warning(
+        "POLICY_WARN_SCHEMA_NOT_CHECKED",
+        `schema "${id}" is not known here: the content is checked for well-formedness only`,
+        p.attrWhere(child, attr),
+      );
+  }
+  if (as?.kind !== "const") return undefined;
+  const schemaOptions: SchemaOptions = {};
+  if (additional?.kind === "const") schemaOptions.additionalProperties = additional.value;
+  if (caseInsensitive?.kind === "const" && caseInsensitive.value) schemaOptions.caseInsensitive = true;
+  return {
+    type: type?.kind === "const" ? type.value.trim().toLowerCase() : undefined,
+    validateAs: as.value,
+    action: action ?? "prevent",
+    schemaId: id && known ? id : undefined,
+    schemaRef: schemaRef?.kind === "const" ? schemaRef.value : undefined,
+    schemaOptions,
+  };
+}
 
 export const validateContent = definePolicy<Config>({
   name: "validate-content",
@@ -38,98 +109,154 @@ export const validateContent = definePolicy<Config>({
     const maxSize = p.integer(el, "max-size", { required: true, min: 0, max: MAX_VALIDATED_BYTES, expression: false });
     const sizeExceeded = parseAction(el, p, "size-exceeded-action", true);
     const variable = errorsVariable(el, p);
+    const env = { apiSchemas: p.env.apiSchemas, schemas: p.env.schemas, operationContract: p.env.operationContract };
     const contents: ContentRule[] = [];
+    const typeMap: TypeMap = { any: undefined, missing: undefined, from: new Map() };
     for (const child of p.children(el, ["content-type-map", "content"])) {
-      if (child.name === "content-type-map") {
-        // Mapping rules only rename content types; accepted and checked for shape.
-        p.attr(child, "any-content-type-value");
-        p.attr(child, "missing-content-type-value");
-        for (const t of p.children(child, ["type"])) {
-          for (const a of ["from", "when", "to"]) p.attr(t, a);
-          p.finishChild(t);
-        }
-      } else if (child.name === "content") {
-        const type = p.nonEmpty(child, "type", { expression: false });
-        const as = p.enumeration(child, "validate-as", ["json", "xml", "soap"] as const, { required: true });
-        const action = parseAction(child, p, "action", false);
-        const schema = p.attr(child, "schema-id") ?? p.attr(child, "schema-ref");
-        p.attr(child, "schema-ref");
-        p.attr(child, "allow-additional-properties");
-        p.attr(child, "case-insensitive-property-names");
-        if (schema) {
-          p.warning(
-            "POLICY_WARN_SCHEMA_NOT_CHECKED",
-            `schema "${schema.value}" is not available to Moat: the content is checked for well-formedness only`,
-            p.attrWhere(child, schema),
-          );
-        }
-        if (as?.kind === "const") {
-          contents.push({
-            type: type?.kind === "const" ? type.value.toLowerCase() : undefined,
-            validateAs: as.value,
-            action: action ?? "prevent",
-          });
-        }
+      if (child.name === "content-type-map") parseTypeMap(child, p, typeMap);
+      else if (child.name === "content") {
+        const rule = parseContent(child, p, env);
+        if (rule) contents.push(rule);
       }
       p.finishChild(child);
     }
     p.usesSectionBody();
     if (p.failedSince(m) || !unspecified || maxSize?.kind !== "const" || !sizeExceeded) return undefined;
-    return { unspecified, maxSize: maxSize.value, sizeExceeded, variable, contents, target: p.target() };
+    return { unspecified, maxSize: maxSize.value, sizeExceeded, variable, contents, typeMap, target: p.target(), env };
   },
   compile(c) {
+    const check = compileChecks(c);
     return (ctx: PolicyContext) => {
-      const message = messageOf(ctx, c.target);
       const onResponse = c.target === "response" || (c.target === "auto" && ctx.response !== undefined);
+      const message = messageOf(ctx, c.target);
       const bytes = message.body.bytes ?? Buffer.alloc(0);
-      const type = contentTypeOf(message.headers);
-      const violations: Violation[] = [];
-      const what = onResponse ? "response" : "request";
-      if (bytes.length > c.maxSize) {
-        violations.push({
-          Name: "body",
-          Type: "Body",
-          ValidationRule: "MaxSize",
-          Details: `The ${what} body is ${bytes.length} bytes, more than the allowed ${c.maxSize}.`,
-          Action: c.sizeExceeded,
-        });
-      }
-      if (bytes.length > 0) {
-        const rule = c.contents.find((r) => r.type === undefined || r.type === type);
-        if (!rule) {
-          violations.push({
-            Name: "content-type",
-            Type: "Header",
-            ValidationRule: "UnspecifiedContentType",
-            Details: `Content type "${type}" is not specified for this ${what}.`,
-            Action: c.unspecified,
-          });
-        } else if (bytes.length <= c.maxSize) {
-          const text = bytes.toString("utf8");
-          let problem: string | undefined;
-          if (rule.validateAs === "json") {
-            try {
-              JSON.parse(text);
-            } catch (error) {
-              problem = `The ${what} body is not valid JSON: ${(error as Error).message}`;
-            }
-          } else {
-            const valid = XMLValidator.validate(text);
-            if (valid !== true)
-              problem = `The ${what} body is not valid XML (line ${valid.err.line}): ${valid.err.msg}`;
-          }
-          if (problem)
-            violations.push({
-              Name: "body",
-              Type: "Body",
-              ValidationRule: "InvalidContent",
-              Details: problem,
-              Action: rule.action,
-            });
-        }
-      }
+      const header = contentTypeOf(message.headers);
+      const type =
+        c.typeMap.any ?? (header === "" ? (c.typeMap.missing ?? "") : (c.typeMap.from.get(header) ?? header));
+      const violations = check(bytes, type, onResponse ? ctx.response?.statusCode : undefined);
       report(ctx, "validate-content", c.variable, violations, onResponse);
       return CONTINUE;
     };
   },
 });
+
+/** What one content type of one message is checked with: the rule and the declared schema, if any. */
+interface Plan {
+  rule: ContentRule | undefined;
+  validator: BodyValidator | Error | undefined;
+  definition: string | undefined;
+}
+
+function compileChecks(c: Config) {
+  const contract: OperationContract | undefined = c.env.operationContract;
+  const declared = (status: number | undefined): readonly DeclaredRepresentation[] =>
+    status === undefined
+      ? (contract?.request?.representations ?? [])
+      : (contract?.responses?.find((r) => r.statusCode === status)?.representations ?? []);
+  // Plans per message kind ("request" or a status code) and content type, built once here.
+  const plans = new Map<string, Plan | null>();
+  const keys: Array<number | undefined> = [undefined, ...(contract?.responses ?? []).map((r) => r.statusCode)];
+  for (const status of keys) {
+    const types = new Set(declared(status).map((r) => r.contentType.toLowerCase()));
+    for (const rule of c.contents) if (rule.type) types.add(rule.type);
+    for (const type of types) plans.set(`${status ?? "request"} ${type}`, plan(c, type, declared(status)));
+  }
+  const fallback = (type: string): Plan | null => {
+    const rule = c.contents.find((r) => r.type === undefined || r.type === type);
+    return rule ? plan(c, type, []) : null;
+  };
+  return (bytes: Buffer, type: string, status: number | undefined): Violation[] => {
+    const what = status === undefined ? "request" : "response";
+    const Type = status === undefined ? "RequestBody" : "ResponseBody";
+    const violations: Violation[] = [];
+    if (bytes.length > c.maxSize) {
+      violations.push({
+        Name: Type,
+        Type,
+        ValidationRule: "SizeLimit",
+        Details: `${what === "request" ? "Request" : "Response"}'s body is ${bytes.length} bytes long and it exceeds the configured limit of ${c.maxSize} bytes.`,
+        Action: c.sizeExceeded,
+      });
+    }
+    if (bytes.length === 0) return violations;
+    const p = plans.get(`${status ?? "request"} ${type}`) ?? fallback(type);
+    if (!p) {
+      violations.push({
+        Name: type,
+        Type,
+        ValidationRule: "ContentType",
+        Details: `Unspecified content type ${type || "(none)"} is not allowed.`,
+        Action: c.unspecified,
+      });
+      return violations;
+    }
+    // A declared type without a <content> rule is "specified" but not inspected (APIM's behaviour).
+    if (!p.rule || bytes.length > c.maxSize) return violations;
+    const problem = inspect(bytes.toString("utf8"), p, what, type);
+    if (problem) violations.push({ Name: type, Type, ...problem, Action: p.rule.action });
+    return violations;
+  };
+}
+
+function plan(c: Config, type: string, reps: readonly DeclaredRepresentation[]): Plan | null {
+  const rule = c.contents.find((r) => r.type === type) ?? c.contents.find((r) => r.type === undefined);
+  const rep = reps.find((r) => r.contentType.toLowerCase() === type);
+  if (!rule && !rep) return null;
+  if (rule?.validateAs !== "json") return { rule, validator: undefined, definition: undefined };
+  if (rule.schemaId) {
+    const doc = c.env.schemas?.get(rule.schemaId) ?? c.env.apiSchemas?.get(rule.schemaId);
+    return {
+      rule,
+      validator: compileBodyValidator(doc, rule.schemaRef ? { ref: rule.schemaRef } : {}, rule.schemaOptions),
+      definition: rule.schemaRef ?? rule.schemaId,
+    };
+  }
+  if (rep?.schemaId && rep.typeName) {
+    const doc = c.env.apiSchemas?.get(rep.schemaId);
+    return {
+      rule,
+      validator: compileBodyValidator(doc, { typeName: rep.typeName }, rule.schemaOptions),
+      definition: rep.typeName,
+    };
+  }
+  return { rule, validator: undefined, definition: undefined };
+}
+
+function inspect(
+  text: string,
+  p: Plan,
+  what: "request" | "response",
+  type: string,
+): { ValidationRule: string; Details: string } | undefined {
+  if (p.rule?.validateAs !== "json") {
+    const valid = XMLValidator.validate(text);
+    return valid === true
+      ? undefined
+      : {
+          ValidationRule: "IncorrectMessage",
+          Details: `Body of the ${what} is not valid XML (line ${valid.err.line}): ${valid.err.msg}`,
+        };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return {
+      ValidationRule: "IncorrectMessage",
+      Details: `Body of the ${what} is not valid JSON: ${(error as Error).message}`,
+    };
+  }
+  if (p.validator instanceof Error)
+    return {
+      ValidationRule: "MissingDefinition",
+      Details: `${p.validator.message.replace(/\.$/, "")}, which is associated with the content type ${type}.`,
+    };
+  if (!p.validator) return undefined;
+  const failure = p.validator(p.rule.schemaOptions.caseInsensitive ? lowerCaseKeys(value) : value);
+  return failure
+    ? {
+        ValidationRule: "IncorrectMessage",
+        Details: `Body of the ${what} does not conform to the definition ${p.definition}, which is associated with the content type ${type}. ${failure}`,
+      }
+    : undefined;
+}
