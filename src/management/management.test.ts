@@ -306,6 +306,28 @@ describe("bad input never 500s and leaves the store unchanged", () => {
       "properties.subscriptionRequired",
     ],
     ["missing required", "/apis/bad1", JSON.stringify({ properties: { path: "x" } }), 400, "properties.displayName"],
+    // The gateway cannot forward to these: refused at write time instead of a 500 on every call.
+    [
+      "relative serviceUrl",
+      "/apis/bad1",
+      JSON.stringify(api("bad1", { serviceUrl: "not a url" })),
+      400,
+      "properties.serviceUrl",
+    ],
+    [
+      "ftp serviceUrl",
+      "/apis/bad1",
+      JSON.stringify(api("bad1", { serviceUrl: "ftp://host/x" })),
+      400,
+      "properties.serviceUrl",
+    ],
+    [
+      "relative backend url",
+      "/backends/bad1",
+      JSON.stringify({ properties: { url: "backend.local/x", protocol: "http" } }),
+      400,
+      "properties.url",
+    ],
     ["forbidden id char", "/apis/bad%3A1", JSON.stringify(api("bad1")), 400, "apiId"],
     ["too long id", `/apis/${"x".repeat(300)}`, JSON.stringify(api("bad1")), 400, "apiId"],
     ["bad percent-encoding", "/apis/%E0%A4%A", JSON.stringify(api("bad1")), 400, undefined],

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { WriteOp } from "../../store/contract.js";
 import { ApiError } from "../errors.js";
-import { anyArray, anyObject, expandIfRef, optBool, optStr, resolveRef } from "./common.js";
+import { absoluteUrl, anyArray, anyObject, expandIfRef, optBool, optStr, resolveRef } from "./common.js";
 import type { ResourceDef } from "./types.js";
 
 const protocol = z.enum(["http", "https", "ws", "wss"]);
@@ -23,7 +23,7 @@ export const apiSchema = z
       .string()
       .max(400)
       .regex(/^[^?#]*$/, "must not contain ? or #"),
-    serviceUrl: z.string().max(2000).optional(),
+    serviceUrl: absoluteUrl(["http", "https", "ws", "wss"]).optional(),
     protocols: z.array(protocol).optional(),
     apiType: z.enum(["http", "soap", "websocket", "graphql", "odata", "grpc"]).optional(),
     type: z.enum(["http", "soap", "websocket", "graphql", "odata", "grpc"]).optional(),

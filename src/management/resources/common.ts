@@ -14,6 +14,26 @@ export const anyArray = z.array(z.unknown());
 export const stringList = z.array(z.string());
 
 /**
+ * An absolute URL (`new URL` parses it without a base), optionally limited to some schemes. The
+ * gateway can only forward to such URLs, so anything else is a 400 at write time, not a 500 per call.
+ */
+export function absoluteUrl(schemes?: readonly string[]) {
+  const wanted = schemes?.map((s) => `${s}:`);
+  return z
+    .string()
+    .max(2000)
+    .refine(
+      (value) => {
+        if (!URL.canParse(value)) return false;
+        return wanted === undefined || wanted.includes(new URL(value).protocol);
+      },
+      {
+        message: schemes ? `must be an absolute URL (${schemes.join(", ")})` : "must be an absolute URL",
+      },
+    );
+}
+
+/**
  * Normalises a reference property ("/users/u1" or a full ARM id) and checks its target exists.
  * Returns the service-relative form ("/users/u1"), which is what the store keeps.
  */

@@ -1,7 +1,7 @@
 // Backends, named values, tags, loggers, caches and portal settings.
 import { z } from "zod";
 import { ApiError } from "../errors.js";
-import { anyObject, optBool, optStr, stringList } from "./common.js";
+import { absoluteUrl, anyObject, optBool, optStr, stringList } from "./common.js";
 import type { ResourceDef } from "./types.js";
 
 const statusRange = z.object({ min: z.number().int(), max: z.number().int() }).strict();
@@ -12,7 +12,8 @@ export const backendDef: ResourceDef = {
   maxNameLength: 80,
   schema: z
     .object({
-      url: z.string().min(1).max(2000),
+      // Any scheme: Service Fabric backends use fabric:/app/service.
+      url: absoluteUrl(),
       protocol: z.enum(["http", "soap"]),
       title: z.string().max(300).optional(),
       description: z.string().max(2000).optional(),
