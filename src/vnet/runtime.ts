@@ -153,12 +153,17 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
     const nextPlan = planBindings(next.mode, o.host);
     for (const w of nextPlan.warnings) o.log.warn({ mode: next.mode }, w);
     if (!samePlan(plan, nextPlan)) {
-      plan = nextPlan;
-      if (gateway) {
-        const bound = await gateway.rebind(addressesFor(plan, listeners));
-        o.log.info({ mode: plan.mode, listeners: bound }, "gateway re-bound for the network mode");
+      try {
+        if (gateway) {
+          const bound = await gateway.rebind(addressesFor(nextPlan, listeners));
+          o.log.info({ mode: nextPlan.mode, listeners: bound }, "gateway re-bound for the network mode");
+        }
+        plan = nextPlan;
+        if (onPlan) await onPlan(plan);
+      } catch (err) {
+        // The previous listeners keep serving (rebind is all or nothing); the next change retries.
+        o.log.warn({ err, mode: nextPlan.mode }, "listeners not re-bound for the network mode");
       }
-      if (onPlan) await onPlan(plan);
     } else plan = nextPlan;
 
     const deps = dependencies(next);

@@ -81,10 +81,31 @@ async function closeGracefully(server: Server, drainTimeoutMs: number): Promise<
   });
 }
 
-export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, limits: ServerLimits): Listeners {
-  let servers: Array<{ server: Server; bound: BoundAddress }> = [];
+interface Entry {
+  readonly server: Server;
+  readonly bound: BoundAddress;
+  readonly address: ListenAddress;
+  /** Client filter, replaceable when a rebind keeps this listener. */
+  readonly filter: { allow?: (remoteAddress: string) => boolean };
+}
 
-  const open = (address: ListenAddress): Promise<{ server: Server; bound: BoundAddress }> => {
+const isWildcard = (host: string) => host === "0.0.0.0" || host === "::" || host === "";
+/** Two addresses that cannot listen at once (same port, same host or a wildcard on either side). */
+const conflicts = (a: ListenAddress, b: ListenAddress) =>
+  a.port !== 0 && a.port === b.port && (a.host === b.host || isWildcard(a.host) || isWildcard(b.host));
+const samePem = (a: string | Buffer, b: string | Buffer) => a === b || Buffer.from(a).equals(Buffer.from(b));
+const sameListener = (a: ListenAddress, b: ListenAddress) =>
+  a.port !== 0 &&
+  a.host === b.host &&
+  a.port === b.port &&
+  (a.tls === undefined
+    ? b.tls === undefined
+    : b.tls !== undefined && samePem(a.tls.cert, b.tls.cert) && samePem(a.tls.key, b.tls.key));
+
+export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, limits: ServerLimits): Listeners {
+  let servers: Entry[] = [];
+
+  const open = (address: ListenAddress): Promise<Entry> => {
     const options = {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
@@ -100,35 +121,75 @@ export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, lim
       ? (createHttpsServer({ ...options, cert: address.tls.cert, key: address.tls.key }, handler) as unknown as Server)
       : createHttpServer(options, handler);
     server.on("clientError", onClientError);
-    const allow = address.allow;
-    if (allow)
-      server.on("connection", (socket: Duplex & { remoteAddress?: string }) => {
-        if (!allow(socket.remoteAddress ?? "")) socket.destroy();
-      });
+    const filter: Entry["filter"] = { ...(address.allow ? { allow: address.allow } : {}) };
+    server.on("connection", (socket: Duplex & { remoteAddress?: string }) => {
+      const allow = filter.allow;
+      if (allow && !allow(socket.remoteAddress ?? "")) socket.destroy();
+    });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head, secure));
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(address.port, address.host, () => {
         server.off("error", reject);
         const info = server.address() as AddressInfo;
-        resolve({ server, bound: { host: address.host, port: info.port, secure } });
+        resolve({ server, bound: { host: address.host, port: info.port, secure }, address, filter });
       });
     });
   };
 
   return {
     async bind(addresses) {
-      const opened: Array<{ server: Server; bound: BoundAddress }> = [];
+      const old = servers;
+      const kept = new Set<Entry>();
+      const released: Entry[] = [];
+      const opened: Entry[] = [];
+      const next: Entry[] = [];
+      // A port freed by a listener stopped just before is released asynchronously: retry briefly.
+      const openFreed = async (a: ListenAddress): Promise<Entry> => {
+        for (let attempt = 0; ; attempt++)
+          try {
+            return await open(a);
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || released.length === 0 || attempt >= 50)
+              throw err;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+      };
       try {
-        for (const a of addresses) opened.push(await open(a));
+        for (const a of addresses) {
+          // The same address again (a mode change that keeps it): keep the listener, swap its filter.
+          const same = old.find((o) => !kept.has(o) && sameListener(o.address, a));
+          if (same) {
+            same.filter.allow = a.allow;
+            kept.add(same);
+            next.push(same);
+            continue;
+          }
+          // A wildcard and a specific address cannot listen on one port together: the old listener
+          // stops accepting first (its in-flight requests still finish while it drains below).
+          for (const o of old)
+            if (!kept.has(o) && !released.includes(o) && conflicts(o.address, a)) {
+              o.server.close();
+              released.push(o);
+            }
+          const entry = await openFreed(a);
+          opened.push(entry);
+          next.push(entry);
+        }
       } catch (err) {
         await Promise.all(opened.map((o) => closeGracefully(o.server, 0)));
+        // Nothing half-applied: listeners stopped for this attempt listen again.
+        for (const o of released) {
+          const i = servers.indexOf(o);
+          const again = await open(o.address).catch(() => undefined);
+          if (i >= 0 && again) servers[i] = again;
+          void closeGracefully(o.server, limits.drainTimeoutMs);
+        }
         throw err;
       }
-      const old = servers;
-      servers = opened;
-      await Promise.all(old.map((o) => closeGracefully(o.server, limits.drainTimeoutMs)));
-      return opened.map((o) => o.bound);
+      servers = next;
+      await Promise.all(old.filter((o) => !kept.has(o)).map((o) => closeGracefully(o.server, limits.drainTimeoutMs)));
+      return next.map((o) => o.bound);
     },
     async close() {
       const old = servers;
