@@ -53,7 +53,15 @@ export function slidingWindowHit(
   if (estimate + increment <= limit) {
     state.current += increment;
     const count = estimate + increment;
-    return { allowed: true, count, remaining: limit - count, retryAfterMs: 0 };
+    // A peek (increment 0, as rate-limit-by-key with increment-condition checks on the way in) that
+    // finds no room reports when one call will fit, so its 429 carries a true Retry-After.
+    const full = increment === 0 && count >= limit;
+    return {
+      allowed: true,
+      count,
+      remaining: limit - count,
+      retryAfterMs: full ? retryAfter(state, nowMs, limit, windowMs, 1) : 0,
+    };
   }
   return {
     allowed: false,

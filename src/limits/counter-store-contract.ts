@@ -80,6 +80,19 @@ export function counterStoreContract(
       assert.equal((await hit(store, "r", 4, 1000)).allowed, true);
     });
 
+    test("a peek (increment 0) at a full window is admitted but says when one call will fit", async () => {
+      const { store, clock } = await subject(1_700_000_000_000 - (1_700_000_000_000 % 60_000) + 100);
+      for (let i = 0; i < 3; i++) await hit(store, "peek", 3, 60_000);
+      const refused = await hit(store, "peek", 3, 60_000);
+      const peek = await hit(store, "peek", 3, 60_000, 0);
+      assert.equal(peek.allowed, true);
+      assert.equal(peek.remaining, 0);
+      assert.equal(peek.retryAfterMs, refused.retryAfterMs);
+      assert.ok(peek.retryAfterMs > 1000, `Retry-After ${peek.retryAfterMs} ms`);
+      clock.advance(peek.retryAfterMs);
+      assert.equal((await hit(store, "peek", 3, 60_000, 0)).retryAfterMs, 0);
+    });
+
     test("increments count several calls at once; more than the limit is never admitted", async () => {
       const { store } = await subject();
       assert.deepEqual(await hit(store, "i", 10, 1000, 7), { allowed: true, count: 7, remaining: 3, retryAfterMs: 0 });

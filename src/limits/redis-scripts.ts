@@ -47,13 +47,16 @@ local est = wp + c
 local allowed = 0
 local count = est
 local retry = 0
+local need = inc
 if est + inc <= limit then
   c = c + inc
   allowed = 1
   count = est + inc
-else
+  if inc == 0 and count >= limit then need = 1 end
+end
+if allowed == 0 or need ~= inc then
   local elapsed = now - ws
-  local before = limit - inc
+  local before = limit - need
   if before < 0 then
     retry = w
   elseif c <= before then
