@@ -1,0 +1,160 @@
+// Policy expression benchmark (a script, not a test): node --import tsx bench/expressions.ts
+// In-process, no sockets: runs compiled pipelines and single expressions against fresh PolicyContexts
+// (one per run, as the gateway builds one per request) and prints ns/op, heap growth over the runs,
+// the heap left after a full GC, and the share of wall time spent in GC. The machine is shared and
+// noisy: compare the ratios within one run, not absolute figures across runs.
+// Env: RUNS=120000 (pipeline runs per case), EVALS=100000 (evaluations per expression), ROUNDS=2 (best of).
+import { PerformanceObserver } from "node:perf_hooks";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import type { CompiledExpression } from "../src/policy/expressions/index.js";
+import { compileExpression } from "../src/policy/expressions/index.js";
+import type { Pipeline, PolicyContext } from "../src/policy/index.js";
+import { compilePipeline, runPipeline } from "../src/policy/index.js";
+import { createFakeContext, createFakeServices, emptyEnvironment } from "../src/policy/test-support/fake-context.js";
+import { documentWith } from "../src/policy/test-support/run.js";
+
+const RUNS = Number(process.env.RUNS ?? 120_000);
+const EVALS = Number(process.env.EVALS ?? 100_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+
+// A full GC between cases without requiring --expose-gc on the command line.
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+}).observe({ entryTypes: ["gc"] });
+
+const JWT = [
+  Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url"),
+  Buffer.from(JSON.stringify({ sub: "user-42", aud: "moat", exp: 4102444800 })).toString("base64url"),
+  "",
+].join(".");
+
+const services = createFakeServices();
+const template = createFakeContext(
+  {
+    url: "https://gateway.test/echo/resource?page=2",
+    headers: { "x-client": "bench", authorization: `Bearer ${JWT}`, "user-agent": "bench/1.0" },
+  },
+  services,
+);
+
+/** A fresh per-request context: what the gateway does per request, without URL parsing in the measurement. */
+function freshContext(): PolicyContext {
+  const req = template.request;
+  return {
+    ...template,
+    request: { ...req, headers: new Map(req.headers), body: { buffered: true, bytes: undefined } },
+    response: undefined,
+    variables: new Map([["user", "alice"]]),
+    trace: [],
+  };
+}
+
+interface Figures {
+  nsPerOp: number;
+  heapGrowthMb: number;
+  retainedMb: number;
+  gcShare: number;
+}
+
+async function measure(runs: number, op: () => unknown): Promise<Figures> {
+  let best: Figures | undefined;
+  for (let round = 0; round < ROUNDS; round++) {
+    // Warm-up so that the measured loop runs optimised code.
+    for (let i = 0; i < Math.min(runs, 20_000); i++) {
+      const r = op();
+      if (r instanceof Promise) await r;
+    }
+    gc();
+    // The observer reports the forced GC asynchronously: let it land before taking the GC baseline.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const heap0 = process.memoryUsage().heapUsed;
+    const gc0 = gcMs;
+    const t0 = process.hrtime.bigint();
+    let peak = heap0;
+    for (let i = 0; i < runs; i++) {
+      const r = op();
+      if (r instanceof Promise) await r;
+      if ((i & 4095) === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }
+    const ns = Number(process.hrtime.bigint() - t0);
+    // GC entries are delivered asynchronously: let the observer catch up.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const heap1 = Math.max(peak, process.memoryUsage().heapUsed);
+    gc();
+    const heap2 = process.memoryUsage().heapUsed;
+    const figures: Figures = {
+      nsPerOp: ns / runs,
+      heapGrowthMb: (heap1 - heap0) / 2 ** 20,
+      retainedMb: (heap2 - heap0) / 2 ** 20,
+      gcShare: (gcMs - gc0) / (ns / 1e6),
+    };
+    if (!best || figures.nsPerOp < best.nsPerOp) best = figures;
+  }
+  return best!;
+}
+
+function pipelineOf(statements: string): Pipeline {
+  const { pipeline, diagnostics } = compilePipeline(
+    { api: documentWith("inbound", statements), global: "<policies><inbound/><backend/><outbound/><on-error/></policies>" },
+    emptyEnvironment(),
+  );
+  if (!pipeline) throw new Error(diagnostics.map((d) => d.message).join("\n"));
+  return pipeline;
+}
+
+function expressionOf(source: string): CompiledExpression {
+  const { expression, diagnostics } = compileExpression(source, { path: "bench", line: 1, column: 1 });
+  if (!expression) throw new Error(`${source}: ${diagnostics.map((d) => d.message).join("; ")}`);
+  return expression;
+}
+
+const limit = (key: string) =>
+  `<rate-limit-by-key calls="2000000000" renewal-period="300" counter-key="${key}" />` +
+  `<set-header name="x-bench" exists-action="override"><value>on</value></set-header>`;
+
+const pipelines: Array<[string, Pipeline]> = [
+  ["(a) pipeline: constant counter-key + set-header", pipelineOf(limit("fixed"))],
+  ["(b) pipeline: @(context.Subscription.Id) counter-key", pipelineOf(limit("@(context.Subscription.Id)"))],
+];
+
+const expressions: Array<[string, string]> = [
+  ["subscription id", "@(context.Subscription.Id)"],
+  ["header read", '@(context.Request.Headers.GetValueOrDefault("x-client",""))'],
+  [
+    "JWT claim",
+    '@(context.Request.Headers.GetValueOrDefault("Authorization","").Split(\' \')[1].AsJwt()?.Claims.GetValueOrDefault("sub", ""))',
+  ],
+  ["string concat", '@("key-" + context.Subscription.Id + "-" + context.Request.IpAddress)'],
+  ["interpolation", '@($"{context.Api.Id}:{context.Request.Method}:{(string)context.Variables["user"]}")'],
+  ["ternary", '@(context.Request.Method == "GET" ? "read" : "write")'],
+  ["variable", '@(context.Variables.GetValueOrDefault<string>("user", "nobody"))'],
+  ["url", "@(context.Request.Url.Path)"],
+];
+
+function row(name: string, f: Figures, baseline?: number): void {
+  const ratio = baseline === undefined ? "" : `  ×${(f.nsPerOp / baseline).toFixed(2)} of (a)`;
+  console.log(
+    `${name.padEnd(58)} ${f.nsPerOp.toFixed(0).padStart(7)} ns/op  heap +${f.heapGrowthMb.toFixed(1).padStart(5)} MB` +
+      `  retained ${f.retainedMb.toFixed(1).padStart(5)} MB  GC ${(f.gcShare * 100).toFixed(0).padStart(3)}%${ratio}`,
+  );
+}
+
+console.log(`node ${process.version}, ${RUNS} pipeline runs, ${EVALS} evaluations, best of ${ROUNDS}`);
+const context = await measure(EVALS, freshContext);
+row("fresh PolicyContext only (cost included below)", context);
+let baseline: number | undefined;
+for (const [name, pipeline] of pipelines) {
+  const f = await measure(RUNS, () => runPipeline(pipeline, freshContext()));
+  baseline ??= f.nsPerOp;
+  row(name, f, baseline);
+}
+for (const [name, source] of expressions) {
+  const e = expressionOf(source);
+  const check = e.evaluate(freshContext());
+  row(`(c) ${name} → ${JSON.stringify(check)}`.slice(0, 58), await measure(EVALS, () => e.evaluate(freshContext())));
+}
