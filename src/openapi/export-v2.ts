@@ -15,7 +15,7 @@ import {
   subscriptionSecurity,
 } from "./export-common.js";
 import { convertSchema } from "./schema-convert.js";
-import type { ExportOptions, ImportedOperation, JsonObject } from "./types.js";
+import { type ExportOptions, type ImportedOperation, isObject, type JsonObject } from "./types.js";
 
 const SCHEMA_PREFIX = "#/definitions/";
 const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
@@ -36,7 +36,11 @@ export function exportSwagger2(api: ApiProperties, operations: readonly Imported
       out.consumes = plain.map((b) => b.contentType);
       const first = plain[0];
       const schema = first ? bodySchema(first, named, SCHEMA_PREFIX) : undefined;
-      parameters.push({ name: "body", in: "body", schema: schema ?? { type: "object" } });
+      const body: JsonObject = { name: "body", in: "body", schema: schema ?? { type: "object" } };
+      // 2.0 has no request body examples: the import reads x-example back, as APIM's 2.0 import does.
+      const example = first ? firstExample(first.examples) : undefined;
+      if (example !== undefined) body["x-example"] = example;
+      parameters.push(body);
     }
     if (parameters.length > 0) out.parameters = parameters;
 
@@ -88,7 +92,10 @@ export function exportSwagger2(api: ApiProperties, operations: readonly Imported
 }
 
 function parameter(p: ParameterContract, location: string): JsonObject {
-  return { ...parameterHead(p, location), ...itemsObject(p) };
+  const out: JsonObject = { ...parameterHead(p, location), ...itemsObject(p) };
+  const example = isObject(p.examples) ? firstExample(p.examples as Record<string, JsonObject>) : undefined;
+  if (example !== undefined) out["x-example"] = example;
+  return out;
 }
 
 /** Swagger 2.0 non-body parameters and headers carry type/enum/default inline. */

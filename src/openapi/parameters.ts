@@ -88,5 +88,7 @@ export function collectExamples(holder: JsonObject, doc: JsonObject): Record<str
     if (Object.keys(out).length > 0) return out;
   }
   if (holder.example !== undefined) return { default: { value: holder.example } };
+  // Swagger 2.0 parameters carry their example as the x-example extension.
+  if (holder["x-example"] !== undefined) return { default: { value: holder["x-example"] } };
   return undefined;
 }
