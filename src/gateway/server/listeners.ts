@@ -87,6 +87,22 @@ interface Entry {
   readonly address: ListenAddress;
   /** Client filter, replaceable when a rebind keeps this listener. */
   readonly filter: { allow?: (remoteAddress: string) => boolean };
+  /** Open client connections, so a stricter filter can end the ones it no longer allows. */
+  readonly sockets: Set<Duplex & { remoteAddress?: string }>;
+}
+
+type ClientSocket = Duplex & { remoteAddress?: string; _httpMessage?: ServerResponse };
+
+/** Applies a new filter to a kept listener: refused clients leave after their in-flight response. */
+function refilter(entry: Entry, allow: ((remoteAddress: string) => boolean) | undefined): void {
+  entry.filter.allow = allow;
+  if (!allow) return;
+  for (const socket of entry.sockets as Set<ClientSocket>) {
+    if (allow(socket.remoteAddress ?? "")) continue;
+    const inFlight = socket._httpMessage;
+    if (inFlight && !inFlight.writableFinished) inFlight.once("finish", () => socket.destroy());
+    else socket.destroy();
+  }
 }
 
 const isWildcard = (host: string) => host === "0.0.0.0" || host === "::" || host === "";
@@ -122,9 +138,15 @@ export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, lim
       : createHttpServer(options, handler);
     server.on("clientError", onClientError);
     const filter: Entry["filter"] = { ...(address.allow ? { allow: address.allow } : {}) };
+    const sockets: Entry["sockets"] = new Set();
     server.on("connection", (socket: Duplex & { remoteAddress?: string }) => {
       const allow = filter.allow;
-      if (allow && !allow(socket.remoteAddress ?? "")) socket.destroy();
+      if (allow && !allow(socket.remoteAddress ?? "")) {
+        socket.destroy();
+        return;
+      }
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
     });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head, secure));
     return new Promise((resolve, reject) => {
@@ -132,7 +154,7 @@ export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, lim
       server.listen(address.port, address.host, () => {
         server.off("error", reject);
         const info = server.address() as AddressInfo;
-        resolve({ server, bound: { host: address.host, port: info.port, secure }, address, filter });
+        resolve({ server, bound: { host: address.host, port: info.port, secure }, address, filter, sockets });
       });
     });
   };
@@ -160,7 +182,7 @@ export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, lim
           // The same address again (a mode change that keeps it): keep the listener, swap its filter.
           const same = old.find((o) => !kept.has(o) && sameListener(o.address, a));
           if (same) {
-            same.filter.allow = a.allow;
+            refilter(same, a.allow);
             kept.add(same);
             next.push(same);
             continue;

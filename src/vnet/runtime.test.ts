@@ -1,0 +1,168 @@
+// The runtime with a real gateway over loopback addresses (no namespaces needed): 127.0.0.3 plays
+// the public address, 127.0.0.2 the private one. Mode changes re-bind on one port without
+// dropping a request in flight; backends resolve through the VNet's DNS server and are reached
+// from the private address; Internal mode keeps only clients of the network's address space.
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { pino } from "pino";
+import { systemClock } from "../core/clock.js";
+import { type GatewayUnit, startGatewayUnit } from "../gateway/unit.js";
+import { loadServiceTags } from "../network/index.js";
+import { type ConfigStore, createConfigStore } from "../store/index.js";
+import { createVnetRuntime, type VnetRuntime } from "./runtime.js";
+import { subnetId } from "./test-fixtures.js";
+import { type DnsServer, startDnsServer } from "./testing/dns-server.js";
+
+const silent = pino({ level: "silent" });
+const log = { info: () => {}, warn: () => {} };
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function get(url: string): Promise<{ status: number; body: string } | { error: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    return { status: res.status, body: await res.text() };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    return { error: cause?.code ?? (err as Error).name };
+  }
+}
+
+describe("vnet runtime with a real gateway", () => {
+  let store: ConfigStore;
+  let backend: Server;
+  let dns: DnsServer;
+  let unit: GatewayUnit;
+  let runtime: VnetRuntime;
+  let port: number;
+  let release: () => void = () => {};
+
+  const service = (mode: string, dnsServers: string[], appliedAt: string) => ({
+    location: "local",
+    sku: { name: "Developer", capacity: 1 },
+    virtualNetworkType: mode,
+    ...(mode === "None" ? {} : { virtualNetworkConfiguration: { subnetResourceId: subnetId("vnet", "apim") } }),
+    networkSnapshot: { appliedAt, dnsServers: { local: dnsServers } },
+  });
+  const vnet = (prefixes: string[]) => ({
+    location: "local",
+    properties: {
+      addressSpace: { addressPrefixes: prefixes },
+      subnets: [{ name: "apim", properties: { addressPrefix: "10.77.1.0/24" } }],
+    },
+  });
+
+  before(async () => {
+    dns = await startDnsServer({ "api.corp.internal": "127.0.0.1" });
+    backend = createServer((req, res) => {
+      const reply = () => res.end(JSON.stringify({ from: req.socket.remoteAddress, url: req.url }));
+      if (req.url?.includes("slow")) release = reply;
+      else reply();
+    });
+    await new Promise<void>((r) => backend.listen(0, "127.0.0.1", r));
+    const backendPort = (backend.address() as AddressInfo).port;
+    store = await createConfigStore("sqlite::memory:", { dataDir: "." });
+    await store.put("service", "", service("None", [], ""));
+    await store.put("virtualNetwork", "virtualNetworks/vnet", vnet(["10.77.0.0/16"]));
+    await store.put("api", "apis/echo", {
+      displayName: "echo",
+      path: "echo",
+      serviceUrl: `http://api.corp.internal:${backendPort}`,
+      protocols: ["http"],
+      subscriptionRequired: false,
+    });
+    await store.put("operation", "apis/echo/operations/any", { displayName: "any", method: "GET", urlTemplate: "/*" });
+    runtime = createVnetRuntime({
+      store,
+      clock: systemClock,
+      location: "local",
+      host: { defaultHost: "127.0.0.1", publicAddress: "127.0.0.3", privateAddress: "127.0.0.2" },
+      catalog: loadServiceTags([], { placeholders: true }).catalog,
+      dependencies: {},
+      networkStatusIntervalMs: 60_000,
+      log,
+      probe: async () => ({ ok: true, durationMs: 0 }),
+    });
+    await runtime.start();
+    port = await freePort();
+    const listeners = [{ port }];
+    unit = await startGatewayUnit({
+      store,
+      host: "127.0.0.1",
+      httpPort: port,
+      httpsPort: 0,
+      portalOrigins: [],
+      serviceName: "moat",
+      location: "local",
+      logLevel: "silent",
+      addresses: runtime.gatewayAddresses(listeners),
+      backendSocket: runtime.backendSocket,
+    });
+    void silent;
+    runtime.attach(unit.gateway, listeners);
+  });
+
+  after(async () => {
+    await runtime?.close();
+    await unit?.close();
+    await new Promise((r) => backend?.close(r));
+    await dns?.close();
+    await store?.close();
+  });
+
+  test("None: the default host; the host resolver cannot find the private name", async () => {
+    const r = await get(`http://127.0.0.1:${port}/echo/x`);
+    assert.ok("status" in r && r.status === 502, JSON.stringify(r));
+  });
+
+  test("External: public and private addresses, backend by name through the VNet's DNS, from the private address", async () => {
+    await store.put("service", "", service("External", [`127.0.0.1:${dns.port}`], "t1"));
+    await runtime.refresh();
+    assert.deepEqual(
+      unit.gateway.addresses().map((a) => a.host),
+      ["127.0.0.3", "127.0.0.2"],
+    );
+    const r = await get(`http://127.0.0.3:${port}/echo/x`);
+    assert.ok("status" in r && r.status === 200, JSON.stringify(r));
+    assert.equal(JSON.parse(r.body).from, "127.0.0.2");
+    assert.ok(dns.queries.includes("api.corp.internal A"));
+    assert.ok("error" in (await get(`http://127.0.0.1:${port}/echo/x`)), "the default host no longer listens");
+  });
+
+  test("Internal: a request in flight finishes; the public address closes; outside clients are refused", async () => {
+    const slow = get(`http://127.0.0.2:${port}/echo/slow`);
+    await new Promise((r) => setTimeout(r, 200));
+    await store.put("service", "", service("Internal", [`127.0.0.1:${dns.port}`], "t1"));
+    await runtime.refresh();
+    release();
+    const done = await slow;
+    assert.ok("status" in done && done.status === 200, JSON.stringify(done));
+    assert.deepEqual(
+      unit.gateway.addresses().map((a) => a.host),
+      ["127.0.0.2"],
+    );
+    const pub = await get(`http://127.0.0.3:${port}/echo/x`);
+    assert.deepEqual(pub, { error: "ECONNREFUSED" });
+    const outside = await get(`http://127.0.0.2:${port}/echo/x`);
+    assert.ok("error" in outside, "127.0.0.1 is outside 10.77.0.0/16");
+  });
+
+  test("the network's address space grows: the same listener now accepts the client", async () => {
+    await store.put("virtualNetwork", "virtualNetworks/vnet", vnet(["10.77.0.0/16", "127.0.0.0/8"]));
+    await runtime.refresh();
+    const r = await get(`http://127.0.0.2:${port}/echo/x`);
+    assert.ok("status" in r && r.status === 200, JSON.stringify(r));
+    assert.equal(runtime.plan().mode, "Internal");
+    assert.ok(runtime.allowManagementClient("127.0.0.1"), "loopback is always allowed");
+    assert.ok(runtime.allowManagementClient("10.77.3.20"), "the network is allowed");
+    assert.ok(!runtime.allowManagementClient("198.51.100.1"));
+  });
+});
