@@ -142,6 +142,17 @@ describe("bad input from clients and backends", () => {
     assert.match(out, /"x-keep":"1"/);
   });
 
+  test("Expect: 100-continue (curl sends it for bodies over 1 MB) is answered here, not forwarded", async () => {
+    const out = await raw(
+      gw.url,
+      "POST /ok/upload HTTP/1.1\r\nHost: a\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello",
+    );
+    assert.match(out, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    assert.match(out, /"length":5/);
+    assert.doesNotMatch(out, /"expect"/);
+    await stillServing();
+  });
+
   test("backend refuses the connection → 502 BackendConnectionFailure", async () => {
     const r = await request(`${gw.url}/refused/x`);
     assert.equal(r.statusCode, 502);

@@ -14,6 +14,7 @@ describe("listeners", () => {
   let gw: TestGateway;
   let wsBackend: ReturnType<typeof createServer>;
   let tls: { cert: string; key: string };
+  const wsSockets = new Set<Socket>();
 
   before(async () => {
     upstream = await startUpstream((req, res) => {
@@ -30,6 +31,10 @@ describe("listeners", () => {
         `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Path: ${req.url}\r\n\r\n`,
       );
       socket.on("data", (d: Buffer) => socket.write(d.toString().toUpperCase()));
+      // node's http server keeps upgraded sockets half-open: close when the gateway does.
+      socket.on("end", () => socket.end());
+      socket.on("error", () => socket.destroy());
+      wsSockets.add(socket);
     });
     await new Promise<void>((r) => wsBackend.listen(0, "127.0.0.1", r));
     const wsPort = (wsBackend.address() as AddressInfo).port;
@@ -76,6 +81,7 @@ describe("listeners", () => {
   after(async () => {
     await gw.close();
     await upstream.close();
+    for (const s of wsSockets) s.destroy();
     wsBackend.closeAllConnections();
     wsBackend.close();
   });

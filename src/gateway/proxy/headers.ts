@@ -12,6 +12,8 @@ const REQUEST_DROP = new Set([
   "upgrade",
   "proxy-authenticate",
   "proxy-authorization",
+  // node:http already answered "100 Continue" to the client; undici refuses to send Expect upstream.
+  "expect",
   "host",
   "x-forwarded-for",
   "x-forwarded-proto",
