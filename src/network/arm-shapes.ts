@@ -91,41 +91,6 @@ export function fromArmSubnet(resource: unknown, vnetId: string): Subnet {
   };
 }
 
-export function toArmVirtualNetwork(vnet: VirtualNetwork): Json {
-  return {
-    id: vnet.id,
-    name: vnet.name,
-    type: "Microsoft.Network/virtualNetworks",
-    location: vnet.location,
-    properties: {
-      addressSpace: { addressPrefixes: vnet.addressSpace.addressPrefixes },
-      dhcpOptions: { dnsServers: vnet.dhcpOptions?.dnsServers ?? [] },
-      subnets: vnet.subnets.map((s) => ({
-        id: s.id,
-        name: s.name,
-        properties: {
-          addressPrefix: s.addressPrefix,
-          ...(s.networkSecurityGroup ? { networkSecurityGroup: s.networkSecurityGroup } : {}),
-          ...(s.routeTable ? { routeTable: s.routeTable } : {}),
-          serviceEndpoints: s.serviceEndpoints ?? [],
-          delegations: (s.delegations ?? []).map((d) => ({
-            name: d.serviceName,
-            properties: { serviceName: d.serviceName },
-          })),
-        },
-      })),
-      virtualNetworkPeerings: (vnet.virtualNetworkPeerings ?? []).map((p) => ({
-        name: p.name ?? p.remoteVirtualNetworkId.split("/").pop(),
-        properties: {
-          remoteVirtualNetwork: { id: p.remoteVirtualNetworkId },
-          peeringState: p.peeringState ?? "Connected",
-        },
-      })),
-      ...(vnet.resourceGuid ? { resourceGuid: vnet.resourceGuid } : {}),
-    },
-  };
-}
-
 export function fromArmNetworkSecurityGroup(resource: unknown, scope: ArmScope): NetworkSecurityGroup {
   const r = obj(resource);
   const name = str(r.name) ?? "";
@@ -170,19 +135,6 @@ export function fromArmRouteTable(resource: unknown, scope: ArmScope): RouteTabl
       ...(obj(obj(x).properties) as unknown as Route),
       name: str(obj(x).name) ?? "",
     })),
-  };
-}
-
-export function toArmRouteTable(table: RouteTable): Json {
-  return {
-    id: table.id,
-    name: table.name,
-    type: "Microsoft.Network/routeTables",
-    location: table.location,
-    properties: {
-      disableBgpRoutePropagation: table.disableBgpRoutePropagation ?? false,
-      routes: table.routes.map(({ name, ...properties }) => ({ name, id: `${table.id}/routes/${name}`, properties })),
-    },
   };
 }
 

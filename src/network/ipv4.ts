@@ -76,10 +76,6 @@ export function cidr(text: string): Cidr {
   return result.cidr;
 }
 
-export function cidrContains(block: Cidr, ip: number): boolean {
-  return ip >= block.first && ip <= block.last;
-}
-
 export function cidrContainsCidr(outer: Cidr, inner: Cidr): boolean {
   return inner.first >= outer.first && inner.last <= outer.last;
 }

@@ -1,7 +1,7 @@
 // Compiles a Topology once into lookups, normalised NSG rules and per-subnet tag contexts, so the
 // evaluators (NSG, routes, validation) answer each question with set lookups instead of re-parsing.
 import type { Diagnostic } from "../core/errors.js";
-import { type AddressSet, type Cidr, createAddressSet, parseCidr, parseIpv4 } from "./ipv4.js";
+import { type AddressSet, type Cidr, createAddressSet, parseCidr } from "./ipv4.js";
 import type { NetworkInterface, NetworkSecurityGroup, RouteTable, Subnet, Topology, VirtualNetwork } from "./model.js";
 import { type NormalizedRule, normalizedDefaultRules, validateSecurityRules } from "./nsg-rules.js";
 import type { ServiceTagCatalog, TagRef } from "./service-tags.js";
@@ -206,8 +206,4 @@ export function compileNetwork(
       return set;
     },
   };
-}
-
-export function ipOrUndefined(text: string | undefined): number | undefined {
-  return text === undefined ? undefined : parseIpv4(text);
 }
