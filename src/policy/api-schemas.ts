@@ -139,15 +139,3 @@ export function lowerCaseKeys(value: unknown): unknown {
   if (!isObject(value)) return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toLowerCase(), lowerCaseKeys(v)]));
 }
-
-/** Follows a JSON pointer ("#/a/b") inside a document. */
-export function resolvePointer(document: unknown, pointer: string): unknown {
-  if (!pointer.startsWith("#")) return undefined;
-  let node = document;
-  for (const raw of pointer.slice(1).split("/").slice(1)) {
-    const part = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
-    if (!isObject(node) && !Array.isArray(node)) return undefined;
-    node = (node as Json)[part];
-  }
-  return node;
-}

@@ -1,7 +1,6 @@
 // Small helpers over the message shapes of the contract (headers, bodies, responses).
 import { STATUS_CODES } from "node:http";
 import type { HeaderMap, MessageBody, PolicyContext, PolicyResponse } from "./types.js";
-import { PolicyError } from "./types.js";
 
 export function reasonPhrase(statusCode: number): string {
   return STATUS_CODES[statusCode] ?? "";
@@ -27,12 +26,6 @@ export function headerValue(headers: HeaderMap, name: string): string | undefine
   return values === undefined ? undefined : values.join(",");
 }
 
-/** The message a section works on: the request before the backend answered, the response after. */
-export function currentMessage(ctx: PolicyContext, section: string): { headers: HeaderMap; body: MessageBody } {
-  if ((section === "outbound" || section === "on-error") && ctx.response) return ctx.response;
-  return ctx.request;
-}
-
 /** Reads a body that the gateway buffered (needsRequestBody/needsResponseBody). */
 export function bodyText(body: MessageBody): string {
   return body.bytes ? body.bytes.toString("utf8") : "";
@@ -52,11 +45,4 @@ export function setBodyText(text: string | Buffer, headers?: HeaderMap): Message
 export function ensureResponse(ctx: PolicyContext): PolicyResponse {
   if (!ctx.response) ctx.response = newResponse(200);
   return ctx.response;
-}
-
-export function requireBody(body: MessageBody, source: string): Buffer {
-  if (!body.buffered) {
-    throw new PolicyError(source, "BodyNotBuffered", "The message body was not buffered before this policy ran.");
-  }
-  return body.bytes ?? Buffer.alloc(0);
 }
