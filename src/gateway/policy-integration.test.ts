@@ -44,6 +44,29 @@ describe("gateway with the real policy engine", () => {
         ["operation", "apis/p/operations/echo", { displayName: "echo", method: "POST", urlTemplate: "/echo" }],
         ["operation", "apis/p/operations/other", { displayName: "other", method: "GET", urlTemplate: "/other" }],
         ["operation", "apis/p/operations/down", { displayName: "down", method: "GET", urlTemplate: "/down" }],
+        ["operation", "apis/p/operations/fragile", { displayName: "fragile", method: "GET", urlTemplate: "/fragile" }],
+        [
+          "policy",
+          "apis/p/operations/fragile/policies/policy",
+          { value: policy(`<set-backend-service backend-id="fragile" />`) },
+        ],
+        [
+          "backend",
+          "backends/fragile",
+          {
+            url: "http://127.0.0.1:1",
+            protocol: "http",
+            circuitBreaker: {
+              rules: [
+                {
+                  name: "trip-on-two",
+                  failureCondition: { count: 2, interval: "PT1M", errorReasons: ["BackendConnectionFailure"] },
+                  tripDuration: "PT1M",
+                },
+              ],
+            },
+          },
+        ],
         [
           "policy",
           "apis/p/policies/policy",
@@ -167,6 +190,12 @@ describe("gateway with the real policy engine", () => {
     assert.equal(seen.url, "/base/other");
     assert.equal(seen.auth, "Basic dXNlcjpwYXNz");
     assert.equal(seen.h, "secret");
+  });
+
+  test("a backend entity's circuit breaker opens after its failure count: 502, 502, then 503", async () => {
+    assert.equal((await call("/p/fragile")).status, 502);
+    assert.equal((await call("/p/fragile")).status, 502);
+    assert.equal((await call("/p/fragile")).status, 503);
   });
 
   test("a backend failure runs on-error with LastError set", async () => {
