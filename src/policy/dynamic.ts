@@ -47,24 +47,21 @@ export function asString(value: unknown): string {
 }
 
 export function asInteger(value: unknown): number {
-  const n = typeof value === "number" ? value : Number(asString(value).trim());
-  if (!Number.isFinite(n) || !Number.isInteger(n)) {
-    throw new PolicyError(
-      "expression",
-      "ExpressionValueEvaluationFailure",
-      `Expression value "${asString(value)}" is not an integer.`,
-    );
-  }
-  return n;
+  return numberOf(value, Number.isInteger, "an integer");
 }
 
 export function asNumber(value: unknown): number {
+  return numberOf(value, () => true, "a number");
+}
+
+/** An expression's value as a finite number passing `accept`; text is parsed (APIM converts strings). */
+function numberOf(value: unknown, accept: (n: number) => boolean, what: string): number {
   const n = typeof value === "number" ? value : Number(asString(value).trim());
-  if (!Number.isFinite(n)) {
+  if (!Number.isFinite(n) || !accept(n)) {
     throw new PolicyError(
       "expression",
       "ExpressionValueEvaluationFailure",
-      `Expression value "${asString(value)}" is not a number.`,
+      `Expression value "${asString(value)}" is not ${what}.`,
     );
   }
   return n;
