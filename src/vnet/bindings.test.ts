@@ -5,16 +5,16 @@ import { compileSourceFilter } from "./client-filter.js";
 
 const host: HostAddresses = { defaultHost: "0.0.0.0", publicAddress: "198.51.100.10", privateAddress: "10.77.1.4" };
 
-const cases: [AccessMode, Partial<HostAddresses>, string[], boolean, string | undefined][] = [
-  ["None", {}, ["0.0.0.0"], false, undefined],
-  ["External", {}, ["198.51.100.10", "10.77.1.4"], false, "10.77.1.4"],
-  ["Internal", {}, ["10.77.1.4"], true, "10.77.1.4"],
-  ["External", { publicAddress: undefined }, ["0.0.0.0"], false, "10.77.1.4"],
-  ["Internal", { privateAddress: undefined }, ["0.0.0.0"], true, undefined],
+const cases: [string, AccessMode, Partial<HostAddresses>, string[], boolean, string | undefined][] = [
+  ["both addresses", "None", {}, ["0.0.0.0"], false, undefined],
+  ["both addresses", "External", {}, ["198.51.100.10", "10.77.1.4"], false, "10.77.1.4"],
+  ["both addresses", "Internal", {}, ["10.77.1.4"], true, "10.77.1.4"],
+  ["no public address", "External", { publicAddress: undefined }, ["0.0.0.0"], false, "10.77.1.4"],
+  ["no private address", "Internal", { privateAddress: undefined }, ["0.0.0.0"], true, undefined],
 ];
 
-for (const [mode, over, hosts, networkOnly, source] of cases)
-  test(`${mode} with ${JSON.stringify(over)} binds ${hosts.join(", ")}`, () => {
+for (const [label, mode, over, hosts, networkOnly, source] of cases)
+  test(`${mode}, ${label}: binds ${hosts.join(", ")}`, () => {
     const p = planBindings(mode, { ...host, ...over });
     assert.deepEqual(p.hosts, hosts);
     assert.equal(p.networkClientsOnly, networkOnly);

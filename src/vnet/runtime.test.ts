@@ -12,7 +12,7 @@ import { type GatewayUnit, startGatewayUnit } from "../gateway/unit.js";
 import { loadServiceTags } from "../network/index.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
 import { createVnetRuntime, type VnetRuntime } from "./runtime.js";
-import { subnetId } from "./test-fixtures.js";
+import { nsgId, subnetId } from "./test-fixtures.js";
 import { type DnsServer, startDnsServer } from "./testing/dns-server.js";
 
 const silent = pino({ level: "silent" });
@@ -52,11 +52,16 @@ describe("vnet runtime with a real gateway", () => {
     ...(mode === "None" ? {} : { virtualNetworkConfiguration: { subnetResourceId: subnetId("vnet", "apim") } }),
     networkSnapshot: { appliedAt, dnsServers: { local: dnsServers } },
   });
-  const vnet = (prefixes: string[]) => ({
+  const vnet = (prefixes: string[], nsg = false) => ({
     location: "local",
     properties: {
       addressSpace: { addressPrefixes: prefixes },
-      subnets: [{ name: "apim", properties: { addressPrefix: "10.77.1.0/24" } }],
+      subnets: [
+        {
+          name: "apim",
+          properties: { addressPrefix: "10.77.1.0/24", ...(nsg ? { networkSecurityGroup: { id: nsgId } } : {}) },
+        },
+      ],
     },
   });
 
@@ -87,7 +92,7 @@ describe("vnet runtime with a real gateway", () => {
       host: { defaultHost: "127.0.0.1", publicAddress: "127.0.0.3", privateAddress: "127.0.0.2" },
       catalog: loadServiceTags([], { placeholders: true }).catalog,
       dependencies: {},
-      networkStatusIntervalMs: 60_000,
+      networkStatusIntervalMs: 300,
       log,
       probe: async () => ({ ok: true, durationMs: 0 }),
     });
@@ -164,5 +169,40 @@ describe("vnet runtime with a real gateway", () => {
     assert.ok(runtime.allowManagementClient("127.0.0.1"), "loopback is always allowed");
     assert.ok(runtime.allowManagementClient("10.77.3.20"), "the network is allowed");
     assert.ok(!runtime.allowManagementClient("198.51.100.1"));
+  });
+
+  test("NetworkStatus: a backend the declared NSG blocks is reported with the rule, next to the live probe", async () => {
+    await store.put("networkSecurityGroup", "networkSecurityGroups/nsg-apim", {
+      location: "local",
+      properties: {
+        securityRules: [
+          {
+            name: "deny-backend",
+            properties: {
+              priority: 200,
+              direction: "Outbound",
+              access: "Deny",
+              protocol: "Tcp",
+              sourceAddressPrefix: "*",
+              sourcePortRange: "*",
+              destinationAddressPrefix: "127.0.0.1/32",
+              destinationPortRange: "*",
+            },
+          },
+        ],
+      },
+    });
+    await store.put("virtualNetwork", "virtualNetworks/vnet", vnet(["10.77.0.0/16", "127.0.0.0/8"], true));
+    await runtime.refresh();
+    const deadline = Date.now() + 5000;
+    let entry: { status: string; error: string } | undefined;
+    while (Date.now() < deadline) {
+      entry = runtime.status("local")?.connectivityStatus.find((e) => e.resourceType === "Backend");
+      if (entry?.status === "failure") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(entry?.status, "failure", JSON.stringify(runtime.status("local")));
+    assert.match(entry?.error ?? "", /deny-backend/);
+    assert.deepEqual(runtime.status("local")?.dnsServers, [`127.0.0.1:${dns.port}`]);
   });
 });

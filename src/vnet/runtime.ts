@@ -119,18 +119,28 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
     return p.hosts.flatMap((host) => list.map((l) => ({ ...l, host, ...(allow ? { allow } : {}) })));
   };
 
-  function dependencies(s: NetworkState): Dependency[] {
+  async function dependencies(s: NetworkState): Promise<Dependency[]> {
     const { dependencies: own, diagnostics } = dependenciesFromConfig({ ...o.dependencies, dnsServers: s.dnsServers });
     for (const d of diagnostics) o.log.warn({ path: d.path }, d.message);
     backendHosts.clear();
     for (const origin of s.backends) {
       const u = new URL(origin);
+      const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
       backendHosts.add(u.hostname);
+      // The declared rules are checked against the address the name resolves to in the network.
+      const ip =
+        parseIpv4(u.hostname) === undefined
+          ? await resolver.resolve(u.hostname).then(
+              (list) => list[0],
+              () => undefined,
+            )
+          : u.hostname;
       own.push({
         name: u.host,
         resourceType: "Backend",
         isOptional: true,
-        probe: { kind: "tcp", host: u.hostname, port: Number(u.port || (u.protocol === "https:" ? 443 : 80)) },
+        probe: { kind: "tcp", host: u.hostname, port },
+        ...(ip ? { flow: { protocol: "Tcp" as const, ip, port } } : {}),
       });
     }
     return own;
@@ -166,8 +176,8 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
       }
     } else plan = nextPlan;
 
-    const deps = dependencies(next);
-    const key = JSON.stringify([deps.map((d) => [d.name, d.probe]), next.appliedAt, next.mode]);
+    const deps = await dependencies(next);
+    const key = JSON.stringify([deps.map((d) => [d.name, d.probe, d.flow]), next.appliedAt, next.mode]);
     const model =
       inNetwork && o.host.privateAddress
         ? { index: next.index, subnetId: next.subnetId as string, sourceIp: o.host.privateAddress }
