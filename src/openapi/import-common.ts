@@ -140,7 +140,7 @@ export function mapResponses(
   warnings: Diagnostic[],
   version: {
     skipCode?: (code: string) => boolean;
-    representations: (response: JsonObject) => JsonObject[];
+    representations: (response: JsonObject, statusCode: number) => JsonObject[];
     headerSchema: (header: JsonObject) => unknown;
   },
 ): MappedResponse[] {
@@ -156,7 +156,7 @@ export function mapResponses(
     const response = deref(ctx.doc, raw) ?? {};
     const mapped: MappedResponse = { statusCode };
     if (typeof response.description === "string") mapped.description = response.description;
-    mapped.representations = version.representations(response);
+    mapped.representations = version.representations(response, statusCode);
     mapped.headers = isObject(response.headers)
       ? Object.entries(response.headers).map(([name, h]) => {
           const header = deref(ctx.doc, h) ?? {};

@@ -14,8 +14,8 @@ import {
   type SortedParameters,
   sortParameter,
 } from "./import-common.js";
+import { bodyTypeName, inlineBaseName } from "./inline-schemas.js";
 import { type ParameterContext, toParameterContract } from "./parameters.js";
-import { typeNameOf } from "./refs.js";
 import { isObject, type JsonObject } from "./types.js";
 
 const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
@@ -60,13 +60,14 @@ function mapOperation(
   ctx: ParameterContext,
   warnings: Diagnostic[],
 ): RawOperation {
+  const base = inlineBaseName(op.operationId, method, urlTemplate);
   const params = mergeParameters(ctx.doc, shared, Array.isArray(op.parameters) ? op.parameters : []);
   const sorted: SortedParameters = { template: [], query: [], headers: [] };
   const form: ParameterContract[] = [];
   const representations: JsonObject[] = [];
   for (const { param, index, fromPathItem } of params) {
     if (param.in === "body") {
-      const typeName = typeNameOf(param.schema, ctx.doc);
+      const typeName = bodyTypeName(param.schema, ctx, `${base}Request`);
       for (const contentType of consumes.length > 0 ? consumes : ["application/json"]) {
         const representation = representationFor(contentType, typeName, ctx);
         if (param["x-example"] !== undefined) representation.examples = { default: { value: param["x-example"] } };
@@ -86,16 +87,21 @@ function mapOperation(
   }
   const responses = mapResponses(op, at, ctx, warnings, {
     skipCode: (code) => code.startsWith("x-"),
-    representations: (response) => responseRepresentations(response, produces, ctx),
+    representations: (response, status) => responseRepresentations(response, produces, ctx, `${base}${status}Response`),
     headerSchema: (header) => header,
   });
   return buildOperation(op, method, urlTemplate, at, { ...sorted, representations, responses }, warnings);
 }
 
 /** 2.0 responses share one schema across the `produces` types; examples are keyed by media type. */
-function responseRepresentations(response: JsonObject, produces: string[], ctx: ParameterContext): JsonObject[] {
+function responseRepresentations(
+  response: JsonObject,
+  produces: string[],
+  ctx: ParameterContext,
+  inlineName: string,
+): JsonObject[] {
   const examples = isObject(response.examples) ? response.examples : {};
-  const typeName = typeNameOf(response.schema, ctx.doc);
+  const typeName = bodyTypeName(response.schema, ctx, inlineName);
   const types = response.schema !== undefined || Object.keys(examples).length > 0 ? produces : [];
   return (types.length > 0 ? types : Object.keys(examples)).map((contentType) => {
     const representation = representationFor(contentType, typeName, ctx);

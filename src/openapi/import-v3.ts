@@ -14,6 +14,7 @@ import {
   type SortedParameters,
   sortParameter,
 } from "./import-common.js";
+import { bodyTypeName, contentTypeName, inlineBaseName } from "./inline-schemas.js";
 import { collectExamples, type ParameterContext, schemaType, toParameterContract } from "./parameters.js";
 import { deref, typeNameOf } from "./refs.js";
 import { warning } from "./templates.js";
@@ -53,6 +54,7 @@ function mapOperation(
   ctx: ParameterContext,
   warnings: Diagnostic[],
 ): RawOperation {
+  const base = inlineBaseName(op.operationId, method, urlTemplate);
   const params = mergeParameters(ctx.doc, shared, Array.isArray(op.parameters) ? op.parameters : []);
   const sorted: SortedParameters = { template: [], query: [], headers: [] };
   for (const { param, index, fromPathItem } of params) {
@@ -62,7 +64,8 @@ function mapOperation(
     sortParameter(sorted, param.in, contract);
   }
   const responses = mapResponses(op, at, ctx, warnings, {
-    representations: (response) => (isObject(response.content) ? mapContent(response.content, ctx) : []),
+    representations: (response, status) =>
+      isObject(response.content) ? mapContent(response.content, ctx, (type) => `${base}${status}${type}Response`) : [],
     headerSchema: (header) => header.schema,
   });
   return buildOperation(
@@ -70,22 +73,28 @@ function mapOperation(
     method,
     urlTemplate,
     at,
-    { ...sorted, representations: requestRepresentations(op, ctx), responses },
+    { ...sorted, representations: requestRepresentations(op, ctx, base), responses },
     warnings,
   );
 }
 
-function requestRepresentations(op: JsonObject, ctx: ParameterContext): JsonObject[] {
+function requestRepresentations(op: JsonObject, ctx: ParameterContext, base: string): JsonObject[] {
   const body = deref(ctx.doc, op.requestBody);
   if (!body || !isObject(body.content)) return [];
-  return mapContent(body.content, ctx);
+  const single = Object.keys(body.content).length === 1;
+  return mapContent(body.content, ctx, (type) => (single ? `${base}Request` : `${base}${type}Request`));
 }
 
-function mapContent(content: JsonObject, ctx: ParameterContext): JsonObject[] {
+/** `nameFor` names an inline body schema from its content type's name part. */
+function mapContent(content: JsonObject, ctx: ParameterContext, nameFor: (type: string) => string): JsonObject[] {
   const out: JsonObject[] = [];
   for (const [contentType, rawMedia] of Object.entries(content)) {
     const media = deref(ctx.doc, rawMedia) ?? {};
-    const representation = representationFor(contentType, typeNameOf(media.schema, ctx.doc), ctx);
+    const isForm = contentType === "application/x-www-form-urlencoded" || contentType.startsWith("multipart/form-data");
+    const typeName = isForm
+      ? typeNameOf(media.schema, ctx.doc)
+      : bodyTypeName(media.schema, ctx, nameFor(contentTypeName(contentType)));
+    const representation = representationFor(contentType, typeName, ctx);
     const examples = collectExamples(media, ctx.doc);
     if (examples) representation.examples = examples;
     if (contentType === "application/x-www-form-urlencoded" || contentType.startsWith("multipart/form-data")) {

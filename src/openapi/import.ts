@@ -69,10 +69,19 @@ async function importDocument(document: unknown, options: ImportOptions): Promis
   const warnings = [...validation.warnings];
 
   const schemas = collectSchemas(doc, options.apiId);
-  const ctx: ParameterContext = { doc, schemaId: schemas[0]?.id, errors: [] };
+  const named = namedDefinitions(doc);
+  const ctx: ParameterContext = {
+    doc,
+    // Inline body schemas join the document's definitions (or a schema entity of their own).
+    schemaId: schemas[0]?.id ?? schemaEntityId(options.apiId, "inline"),
+    errors: [],
+    inline: new Map(),
+    reserved: new Set(Object.keys(named)),
+  };
   const mapped: MappedDocument =
     doc.swagger === "2.0" ? mapSwagger2(doc, options, ctx, warnings) : mapOpenApi3(doc, options, ctx, warnings);
   if (ctx.errors.length > 0) return rejected(ctx.errors, warnings);
+  if (ctx.inline && ctx.inline.size > 0) addInlineSchemas(doc, schemas, ctx.schemaId as string, ctx.inline);
 
   const duplicates = findDuplicateRoutes(mapped);
   if (duplicates.length > 0) return rejected(duplicates, warnings);
@@ -96,17 +105,38 @@ function rejected(diagnostics: Diagnostic[], warnings: Diagnostic[] = []): Impor
   return { api: { displayName: "", path: "" }, operations: [], schemas: [], diagnostics, warnings };
 }
 
+function namedDefinitions(doc: JsonObject): JsonObject {
+  const components = isObject(doc.components) ? doc.components : {};
+  const source = doc.swagger === "2.0" ? doc.definitions : components.schemas;
+  return isObject(source) ? source : {};
+}
+
+/** Deterministic id: re-importing the same document yields the same schema entity. */
+function schemaEntityId(apiId: string, content: string): string {
+  return createHash("sha256").update(apiId).update("\0").update(content).digest("hex").slice(0, 24);
+}
+
+function schemaDocument(doc: JsonObject, source: JsonObject): ImportedSchema["properties"] {
+  const isSwagger = doc.swagger === "2.0";
+  return {
+    contentType: isSwagger ? SWAGGER_DEFINITIONS_CONTENT_TYPE : OPENAPI_COMPONENTS_CONTENT_TYPE,
+    document: isSwagger ? { definitions: source } : { components: { schemas: source } },
+  };
+}
+
 /** definitions / components.schemas become one schema entity, as APIM creates on import. */
 function collectSchemas(doc: JsonObject, apiId: string): ImportedSchema[] {
-  const isSwagger = doc.swagger === "2.0";
-  const components = isObject(doc.components) ? doc.components : {};
-  const source = isSwagger ? doc.definitions : components.schemas;
-  if (!isObject(source) || Object.keys(source).length === 0) return [];
-  const document: JsonObject = isSwagger ? { definitions: source } : { components: { schemas: source } };
-  // Deterministic id: re-importing the same document yields the same schema entity.
-  const id = createHash("sha256").update(apiId).update("\0").update(JSON.stringify(source)).digest("hex").slice(0, 24);
-  const contentType = isSwagger ? SWAGGER_DEFINITIONS_CONTENT_TYPE : OPENAPI_COMPONENTS_CONTENT_TYPE;
-  return [{ id, properties: { contentType, document } }];
+  const source = namedDefinitions(doc);
+  if (Object.keys(source).length === 0) return [];
+  return [{ id: schemaEntityId(apiId, JSON.stringify(source)), properties: schemaDocument(doc, source) }];
+}
+
+/** Named inline schemas go next to the document's own definitions (the entity keeps its id). */
+function addInlineSchemas(doc: JsonObject, schemas: ImportedSchema[], id: string, inline: Map<string, JsonObject>) {
+  const merged: JsonObject = { ...namedDefinitions(doc), ...Object.fromEntries(inline) };
+  const entity = { id, properties: schemaDocument(doc, merged) };
+  if (schemas.length > 0) schemas[0] = entity;
+  else schemas.push(entity);
 }
 
 /** Two operations on the same method and template (ignoring parameter names) cannot both be routed. */

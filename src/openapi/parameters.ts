@@ -8,6 +8,10 @@ export interface ParameterContext {
   doc: JsonObject;
   schemaId: string | undefined;
   errors: Diagnostic[];
+  /** Inline body schemas registered as named definitions (see inline-schemas.ts), when collected. */
+  inline?: Map<string, JsonObject>;
+  /** Names the document's own definitions already use. */
+  reserved?: ReadonlySet<string>;
 }
 
 /** Scalars keep their text; objects and arrays become JSON, as APIM stores defaults and values. */
