@@ -16,6 +16,7 @@ import type { ParsedStatement, PolicyDefinition } from "./definition.js";
 import type { Dyn } from "./dynamic.js";
 import { asBoolean, asInteger, asNumber, asString, constant } from "./dynamic.js";
 import { compileExpression, isExpression } from "./expressions/index.js";
+import { createNamedValueLookup, hasPlaceholder, type NamedValueLookup } from "./named-values.js";
 import type { PolicyEnvironment, PolicyScope, Section } from "./types.js";
 import type { XmlAttribute, XmlElement } from "./xml/reader.js";
 import { assignPaths, parseXml } from "./xml/reader.js";
@@ -40,8 +41,6 @@ interface Where {
   readonly column: number;
 }
 
-const NAMED_VALUE = /\{\{([^{}]+?)\}\}/g;
-const NAMED_VALUE_TEST = /\{\{[^{}]+?\}\}/;
 const MAX_FRAGMENT_DEPTH = 8;
 
 export class PolicyParser {
@@ -55,7 +54,7 @@ export class PolicyParser {
   /** Overrides which message header/body statements act on (return-response builds a response). */
   messageTarget: "request" | "response" | undefined;
   private readonly consumed = new WeakSet<XmlAttribute>();
-  private readonly namedValuesLower: Map<string, string>;
+  private readonly namedValues: NamedValueLookup;
   private readonly fragmentStack: string[] = [];
 
   constructor(
@@ -65,7 +64,7 @@ export class PolicyParser {
     readonly options: ParserOptions = {},
   ) {
     this.scope = scope;
-    this.namedValuesLower = new Map([...env.namedValues].map(([k, v]) => [k.toLowerCase(), v]));
+    this.namedValues = createNamedValueLookup(env.namedValues);
   }
 
   // ---- diagnostics ----
@@ -251,19 +250,14 @@ export class PolicyParser {
     this.reportUnknownAttributes(el);
   }
 
-  /** Raw text of an attribute or element with named values substituted; undefined when absent. */
+  /** Raw text of an attribute or element with named values substituted. */
   private resolveText(raw: string, at: Where, options: { keepUnknown?: boolean } = {}): string {
-    if (!raw.includes("{{")) return raw;
-    return raw.replace(NAMED_VALUE, (whole, rawName: string) => {
-      const name = rawName.trim();
-      const value = this.env.namedValues.get(name) ?? this.namedValuesLower.get(name.toLowerCase());
-      if (value !== undefined) return value;
-      if (options.keepUnknown) return whole;
+    const unknown = (name: string) => {
       const message = `named value "${name}" is not defined`;
       if (this.options.lenientReferences) this.warning("POLICY_WARN_UNKNOWN_NAMED_VALUE", message, at);
       else this.error("POLICY_ERR_UNKNOWN_NAMED_VALUE", message, at);
-      return whole;
-    });
+    };
+    return this.namedValues.substitute(raw, unknown, options.keepUnknown);
   }
 
   /** A text value that may be an expression. */
@@ -276,7 +270,7 @@ export class PolicyParser {
     keepUnknown = false,
   ): Dyn<T> | undefined {
     const text = this.resolveText(raw, at, { keepUnknown });
-    if (this.options.lenientReferences && !keepUnknown && NAMED_VALUE_TEST.test(text)) {
+    if (this.options.lenientReferences && !keepUnknown && hasPlaceholder(text)) {
       // The value is only known once the named value is: do not judge a placeholder as a constant.
       return { kind: "expr", expression: deferredNamedValue(text), convert };
     }
@@ -305,7 +299,7 @@ export class PolicyParser {
 
   /** True when an offline check meets a value that depends on a named value it was not given. */
   isDeferred(text: string): boolean {
-    return this.options.lenientReferences === true && NAMED_VALUE_TEST.test(text);
+    return this.options.lenientReferences === true && hasPlaceholder(text);
   }
 
   noteBodyUse(uses: { usesRequestBody: boolean; usesResponseBody: boolean }): void {
