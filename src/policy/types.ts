@@ -141,6 +141,12 @@ export interface PolicyContext {
   readonly services: PolicyServices;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
+  /**
+   * Owned by the expression engine: the request's `context` view, built on the first expression and
+   * reused by the next ones. A plain slot (not a WeakMap) so it dies with the request in a minor GC.
+   * Builders of a PolicyContext may initialise it to undefined (keeps one object shape).
+   */
+  expressionView?: unknown;
 }
 
 /** What a step tells the runner: go on, or stop the section and send this response. */

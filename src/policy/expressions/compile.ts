@@ -10,6 +10,9 @@ import { LexError } from "./lexer.js";
 import { parsePolicyExpression } from "./parse-statements.js";
 import { ParseError } from "./parser.js";
 
+/** Expressions without locals never write a slot: they share one empty array. */
+const NO_SLOTS: unknown[] = Object.freeze([]) as unknown as unknown[];
+
 interface At {
   path: string;
   line: number;
@@ -92,7 +95,8 @@ export function compileExpression(
     usesRequestBody: compiler.usesRequestBody,
     usesResponseBody: compiler.usesResponseBody,
     evaluate(ctx: PolicyContext): unknown {
-      const env: RunEnv = { ctx, slots: new Array(slots) };
+      // One shape for every environment (view and depth are set lazily by the closures that need them).
+      const env: RunEnv = { ctx, slots: slots === 0 ? NO_SLOTS : new Array(slots), view: undefined, depth: 0 };
       return run(env) ?? null;
     },
   });

@@ -1,19 +1,34 @@
 // The `context` object of policy expressions: PascalCase views over the gateway's PolicyContext.
 // Views are created on first access and cached on the root, so unused parts cost nothing per request.
-import type { HeaderMap, MessageBody, PolicyContext, PolicyRequest, PolicyResponse, RequestUrl } from "../types.js";
+import type {
+  DeploymentInfo,
+  HeaderMap,
+  LastError,
+  MessageBody,
+  PolicyContext,
+  PolicyRequest,
+  PolicyResponse,
+  ProductInfo,
+  RequestUrl,
+  SubscriptionInfo,
+  UserInfo,
+} from "../types.js";
 import { CsException, invalidCast } from "./runtime/errors.js";
 import { fromJToken, JArray, JObject, JToken, KeyValue, parseJson } from "./runtime/json.js";
 import { CsDateTime, CsGuid, CsTimeSpan } from "./runtime/time.js";
 import { parseXDocument } from "./runtime/xml.js";
 
-const rootCache = new WeakMap<PolicyContext, ContextView>();
-
+/**
+ * The request's `context` view: kept in the PolicyContext's own slot, so every expression of a request
+ * shares it and it dies with the request. (A WeakMap keyed by the context, whose value pointed back at the
+ * key, formed an ephemeron cycle that survived minor GCs and made GC the main cost of the request path.)
+ */
 export function createExpressionContext(ctx: PolicyContext): ContextView {
-  let view = rootCache.get(ctx);
-  if (!view) {
-    view = new ContextView(ctx);
-    rootCache.set(ctx, view);
-  }
+  const cached = ctx.expressionView;
+  // The identity check keeps a context copied with `{ ...ctx }` from reading its original's view.
+  if (cached instanceof ContextView && cached.ctx === ctx) return cached;
+  const view = new ContextView(ctx);
+  ctx.expressionView = view;
   return view;
 }
 
@@ -27,109 +42,181 @@ function dateOrNull(text: string | undefined): CsDateTime | null {
   return Number.isFinite(ms) ? new CsDateTime(ms, "Utc") : null;
 }
 
+type InfoRecord = Record<string, unknown>;
+
+function subscriptionRecord(s: SubscriptionInfo): InfoRecord {
+  return {
+    Id: s.id,
+    Name: s.name,
+    Key: s.key,
+    PrimaryKey: s.primaryKey,
+    SecondaryKey: s.secondaryKey,
+    CreatedDate: dateOrNull(s.createdDate),
+    StartDate: dateOrNull(s.startDate),
+    EndDate: dateOrNull(s.endDate),
+  };
+}
+
+function productRecord(p: ProductInfo): InfoRecord {
+  return {
+    Id: p.id,
+    Name: p.name,
+    ApprovalRequired: p.approvalRequired,
+    SubscriptionRequired: p.subscriptionRequired,
+    SubscriptionLimit: p.subscriptionLimit ?? null,
+    State: p.state,
+    Groups: p.groups.map((g) => ({ Id: g.id, Name: g.name })),
+    Apis: p.apis.map((a) => ({ Id: a.id, Name: a.name })),
+  };
+}
+
+function userRecord(u: UserInfo): InfoRecord {
+  return {
+    Id: u.id,
+    Email: u.email,
+    FirstName: u.firstName,
+    LastName: u.lastName,
+    Note: u.note ?? null,
+    RegistrationDate: dateOrNull(u.registrationDate),
+    Groups: u.groups.map((g) => ({ Id: g.id, Name: g.name })),
+    Identities: [],
+  };
+}
+
+function lastErrorRecord(e: LastError): InfoRecord {
+  return {
+    Source: e.source,
+    Reason: e.reason,
+    Message: e.message,
+    Scope: e.scope,
+    Section: e.section,
+    Path: e.path,
+    PolicyId: e.policyId,
+  };
+}
+
+/**
+ * Views and records are built on first read and kept for the request; each cache remembers the source
+ * object it was built from, so a field the pipeline replaces (response, lastError) gets a fresh view.
+ * All fields are set in the constructor so that every ContextView has one shape.
+ */
 export class ContextView {
-  private cache: {
-    request?: RequestView;
-    response?: ResponseView;
-    responseOf?: PolicyResponse;
-    variables?: VariablesView;
-  } = {};
+  private apiOf: PolicyContext["api"] = undefined;
+  private api: ApiView | null = null;
+  private operationOf: PolicyContext["operation"] = undefined;
+  private operation: InfoRecord | null = null;
+  private productOf: PolicyContext["product"] = undefined;
+  private product: InfoRecord | null = null;
+  private subscriptionOf: PolicyContext["subscription"] = undefined;
+  private subscription: InfoRecord | null = null;
+  private userOf: PolicyContext["user"] = undefined;
+  private user: InfoRecord | null = null;
+  private deploymentOf: DeploymentInfo | undefined = undefined;
+  private deployment: InfoRecord | null = null;
+  private lastErrorOf: LastError | undefined = undefined;
+  private lastError: InfoRecord | null = null;
+  private requestOf: PolicyRequest | undefined = undefined;
+  private request: RequestView | null = null;
+  private responseOf: PolicyResponse | undefined = undefined;
+  private response: ResponseView | null = null;
+  private variablesOf: Map<string, unknown> | undefined = undefined;
+  private variables: VariablesView | null = null;
   constructor(readonly ctx: PolicyContext) {}
   get Api(): ApiView | null {
-    return this.ctx.api ? new ApiView(this.ctx.api) : null;
+    const a = this.ctx.api;
+    if (!a) return null;
+    if (this.apiOf !== a) {
+      this.api = new ApiView(a);
+      this.apiOf = a;
+    }
+    return this.api;
   }
-  get Operation(): Record<string, unknown> | null {
+  get Operation(): InfoRecord | null {
     const o = this.ctx.operation;
-    return o ? { Id: o.id, Name: o.name, Method: o.method, UrlTemplate: o.urlTemplate } : null;
+    if (!o) return null;
+    if (this.operationOf !== o) {
+      this.operation = { Id: o.id, Name: o.name, Method: o.method, UrlTemplate: o.urlTemplate };
+      this.operationOf = o;
+    }
+    return this.operation;
   }
-  get Product(): Record<string, unknown> | null {
+  get Product(): InfoRecord | null {
     const p = this.ctx.product;
     if (!p) return null;
-    return {
-      Id: p.id,
-      Name: p.name,
-      ApprovalRequired: p.approvalRequired,
-      SubscriptionRequired: p.subscriptionRequired,
-      SubscriptionLimit: p.subscriptionLimit ?? null,
-      State: p.state,
-      Groups: p.groups.map((g) => ({ Id: g.id, Name: g.name })),
-      Apis: p.apis.map((a) => ({ Id: a.id, Name: a.name })),
-    };
+    if (this.productOf !== p) {
+      this.product = productRecord(p);
+      this.productOf = p;
+    }
+    return this.product;
   }
-  get Subscription(): Record<string, unknown> | null {
+  get Subscription(): InfoRecord | null {
     const s = this.ctx.subscription;
     if (!s) return null;
-    return {
-      Id: s.id,
-      Name: s.name,
-      Key: s.key,
-      PrimaryKey: s.primaryKey,
-      SecondaryKey: s.secondaryKey,
-      CreatedDate: dateOrNull(s.createdDate),
-      StartDate: dateOrNull(s.startDate),
-      EndDate: dateOrNull(s.endDate),
-    };
+    if (this.subscriptionOf !== s) {
+      this.subscription = subscriptionRecord(s);
+      this.subscriptionOf = s;
+    }
+    return this.subscription;
   }
-  get User(): Record<string, unknown> | null {
+  get User(): InfoRecord | null {
     const u = this.ctx.user;
     if (!u) return null;
-    return {
-      Id: u.id,
-      Email: u.email,
-      FirstName: u.firstName,
-      LastName: u.lastName,
-      Note: u.note ?? null,
-      RegistrationDate: dateOrNull(u.registrationDate),
-      Groups: u.groups.map((g) => ({ Id: g.id, Name: g.name })),
-      Identities: [],
-    };
+    if (this.userOf !== u) {
+      this.user = userRecord(u);
+      this.userOf = u;
+    }
+    return this.user;
   }
-  get Deployment(): Record<string, unknown> {
+  get Deployment(): InfoRecord {
     const d = this.ctx.deployment;
-    return {
-      GatewayId: d.gatewayId,
-      Region: d.region,
-      ServiceName: d.serviceName,
-      Gateway: { Id: d.gatewayId, InstanceId: d.gatewayId, IsManaged: false },
-      Certificates: new Map(),
-    };
+    if (this.deploymentOf !== d || this.deployment === null) {
+      this.deployment = {
+        GatewayId: d.gatewayId,
+        Region: d.region,
+        ServiceName: d.serviceName,
+        Gateway: { Id: d.gatewayId, InstanceId: d.gatewayId, IsManaged: false },
+        Certificates: new Map(),
+      };
+      this.deploymentOf = d;
+    }
+    return this.deployment;
   }
-  get LastError(): Record<string, unknown> | null {
+  get LastError(): InfoRecord | null {
     const e = this.ctx.lastError;
     if (!e) return null;
-    return {
-      Source: e.source,
-      Reason: e.reason,
-      Message: e.message,
-      Scope: e.scope,
-      Section: e.section,
-      Path: e.path,
-      PolicyId: e.policyId,
-    };
+    if (this.lastErrorOf !== e) {
+      this.lastError = lastErrorRecord(e);
+      this.lastErrorOf = e;
+    }
+    return this.lastError;
   }
   get Request(): RequestView {
-    this.cache.request ??= new RequestView(this.ctx.request);
-    return this.cache.request;
+    const r = this.ctx.request;
+    if (this.requestOf !== r || this.request === null) {
+      this.request = new RequestView(r);
+      this.requestOf = r;
+    }
+    return this.request;
   }
   get Response(): ResponseView | null {
     const r = this.ctx.response;
     if (!r) return null;
-    if (this.cache.responseOf !== r) {
-      this.cache.response = new ResponseView(r);
-      this.cache.responseOf = r;
+    if (this.responseOf !== r) {
+      this.response = new ResponseView(r);
+      this.responseOf = r;
     }
-    return this.cache.response!;
+    return this.response;
   }
   get Variables(): VariablesView {
-    this.cache.variables ??= new VariablesView(this.ctx.variables);
-    return this.cache.variables;
+    const v = this.ctx.variables;
+    if (this.variablesOf !== v || this.variables === null) {
+      this.variables = new VariablesView(v);
+      this.variablesOf = v;
+    }
+    return this.variables;
   }
   get RequestId(): CsGuid {
-    try {
-      return CsGuid.parse(this.ctx.requestId);
-    } catch {
-      return new CsGuid(this.ctx.requestId);
-    }
+    return requestGuid(this.ctx.requestId);
   }
   get Timestamp(): CsDateTime {
     return new CsDateTime(this.ctx.timestamp, "Utc");
@@ -142,6 +229,15 @@ export class ContextView {
   }
   Trace(message: unknown): void {
     if (this.ctx.tracing) this.ctx.trace.push({ source: "expression", message: String(message ?? "") });
+  }
+}
+
+// Kept out of the getter: a try/catch there would sit on the path of every context member read.
+function requestGuid(id: string): CsGuid {
+  try {
+    return CsGuid.parse(id);
+  } catch {
+    return new CsGuid(id);
   }
 }
 
@@ -191,18 +287,36 @@ export class ApiView {
 }
 
 export class RequestView {
+  // Views of the request's parts are kept while the part is the same object (rewrite-uri may replace
+  // the url, set-header policies may replace the header map).
+  private urlOf: RequestUrl | undefined = undefined;
+  private url: UrlView | null = null;
+  private originalUrl: UrlView | null = null;
+  private headersOf: HeaderMap | undefined = undefined;
+  private headers: HeadersView | null = null;
   constructor(private readonly req: PolicyRequest) {}
   get Method(): string {
     return this.req.method;
   }
   get Url(): UrlView {
-    return new UrlView(this.req.url);
+    const u = this.req.url;
+    if (this.urlOf !== u || this.url === null) {
+      this.url = new UrlView(u);
+      this.urlOf = u;
+    }
+    return this.url;
   }
   get OriginalUrl(): UrlView {
-    return new UrlView(this.req.originalUrl);
+    this.originalUrl ??= new UrlView(this.req.originalUrl);
+    return this.originalUrl;
   }
   get Headers(): HeadersView {
-    return new HeadersView(this.req.headers);
+    const h = this.req.headers;
+    if (this.headersOf !== h || this.headers === null) {
+      this.headers = new HeadersView(h);
+      this.headersOf = h;
+    }
+    return this.headers;
   }
   get Body(): BodyView | null {
     return bodyOrNull(this.req.body);
@@ -220,6 +334,8 @@ export class RequestView {
 
 /** IResponse: context.Response, and send-request results stored in variables. */
 export class ResponseView {
+  private headersOf: HeaderMap | undefined = undefined;
+  private headers: HeadersView | null = null;
   constructor(readonly res: PolicyResponse) {}
   get StatusCode(): number {
     return this.res.statusCode;
@@ -228,7 +344,12 @@ export class ResponseView {
     return this.res.statusReason;
   }
   get Headers(): HeadersView {
-    return new HeadersView(this.res.headers);
+    const h = this.res.headers;
+    if (this.headersOf !== h || this.headers === null) {
+      this.headers = new HeadersView(h);
+      this.headersOf = h;
+    }
+    return this.headers;
   }
   get Body(): BodyView | null {
     return bodyOrNull(this.res.body);
@@ -252,6 +373,8 @@ export function isPolicyResponse(value: unknown): value is PolicyResponse {
 }
 
 export class UrlView {
+  private queryOf: Map<string, string[]> | undefined = undefined;
+  private query: QueryView | null = null;
   constructor(private readonly url: RequestUrl) {}
   get Scheme(): string {
     return this.url.scheme;
@@ -266,7 +389,12 @@ export class UrlView {
     return this.url.path;
   }
   get Query(): QueryView {
-    return new QueryView(this.url.query);
+    const q = this.url.query;
+    if (this.queryOf !== q || this.query === null) {
+      this.query = new QueryView(q);
+      this.queryOf = q;
+    }
+    return this.query;
   }
   get QueryString(): string {
     const parts: string[] = [];
