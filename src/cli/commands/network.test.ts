@@ -19,6 +19,10 @@ const net = file("net.json", fixtureTopology({ recommended: true }));
 const tags = file("tags.json", tagOverlay);
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** `moat network create` for one service name, subnet and VNet type, plus further flags. */
+const create = (name: string, subnet: string, vpnType: string, ...more: string[]) =>
+  runNetwork(["create", "--name", name, "--subnet", subnet, "--vpn-type", vpnType, ...more]);
+
 describe("moat network", () => {
   test("flow: allowed and denied, with the deciding rule", async () => {
     let r = await runNetwork([
@@ -114,13 +118,9 @@ describe("moat network", () => {
     assert.equal((await runNetwork(["check", join(dir, "missing.json")])).code, 2);
   });
   test("create and update-region emit the PUT body, validated against the network", async () => {
-    let r = await runNetwork([
-      "create",
-      "--name",
+    let r = await create(
       "contoso",
-      "--subnet",
       ids.snetApim,
-      "--vpn-type",
       "Internal",
       "--sku",
       "Premium",
@@ -128,7 +128,7 @@ describe("moat network", () => {
       net,
       "--service-tags",
       tags,
-    ]);
+    );
     assert.equal(r.code, 0, r.output);
     const body = JSON.parse(r.output.slice(r.output.indexOf("{\n")));
     assert.equal(body.properties.virtualNetworkType, "Internal");
@@ -145,24 +145,10 @@ describe("moat network", () => {
       JSON.parse(r.output).properties.additionalLocations[0].virtualNetworkConfiguration.subnetResourceId,
       ids.snetApimEast,
     );
-    r = await runNetwork([
-      "create",
-      "--name",
-      "x",
-      "--subnet",
-      ids.snet29,
-      "--vpn-type",
-      "External",
-      "--sku",
-      "Premium",
-      "--capacity",
-      "2",
-      "--network",
-      net,
-    ]);
+    r = await create("x", ids.snet29, "External", "--sku", "Premium", "--capacity", "2", "--network", net);
     assert.equal(r.code, 1);
     assert.match(r.output, /SubnetTooSmall/);
-    assert.equal((await runNetwork(["create", "--name", "x", "--subnet", "nope", "--vpn-type", "External"])).code, 2);
+    assert.equal((await create("x", "nope", "External")).code, 2);
   });
 });
 
@@ -186,19 +172,7 @@ describe("moat network create --management-url", () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   test("sends the PUT with the admin key", async () => {
-    const r = await runNetwork([
-      "create",
-      "--name",
-      "contoso",
-      "--subnet",
-      ids.snetApim,
-      "--vpn-type",
-      "External",
-      "--management-url",
-      url,
-      "--admin-key",
-      "k1",
-    ]);
+    const r = await create("contoso", ids.snetApim, "External", "--management-url", url, "--admin-key", "k1");
     assert.equal(r.code, 0, r.output);
     assert.equal(seen[0]?.method, "PUT");
     assert.equal(seen[0]?.auth, "Bearer k1");
