@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createExampleProvider } from "./operation-examples.js";
-import { createFakeServices } from "./test-support/fake-context.js";
+import { createFakeServices, emptyEnvironment } from "./test-support/fake-context.js";
 import { runStatements } from "./test-support/run.js";
 import type { OperationContract } from "./types.js";
 
@@ -97,5 +97,21 @@ describe("operation examples", () => {
     const none = await runStatements(`<mock-response status-code="204"/>`, { services });
     assert.equal(none.response?.statusCode, 204);
     assert.equal(none.response?.body.bytes?.length ?? 0, 0);
+  });
+
+  test("mock-response resolves the example from the PolicyEnvironment at compile time", async () => {
+    const env = { ...emptyEnvironment(), operationContract: contract, apiSchemas: schemas };
+    const generated = await runStatements(`<mock-response status-code="200" content-type="application/json"/>`, {
+      env,
+    });
+    assert.equal(generated.response?.statusCode, 200);
+    assert.deepEqual(generated.response?.headers.get("content-type"), ["application/json"]);
+    assert.equal(JSON.parse(generated.response?.body.bytes?.toString() ?? "")[0].name, "doggie");
+    const sample = await runStatements(`<mock-response status-code="400"/>`, { env });
+    assert.equal(sample.response?.body.bytes?.toString(), "bad request");
+    // without an operation contract: status and content type only
+    const bare = await runStatements(`<mock-response status-code="201" content-type="text/plain"/>`);
+    assert.deepEqual(bare.response?.headers.get("content-type"), ["text/plain"]);
+    assert.equal(bare.response?.body.bytes?.length ?? 0, 0);
   });
 });
