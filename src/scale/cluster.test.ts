@@ -51,9 +51,12 @@ test("--units 2 shares one port between two supervised worker processes", { time
   await health.arrayBuffer();
   assert.equal(health.status, 200);
 
-  const pids = [...primary.output().matchAll(/unit (\d) \(pid (\d+)\) serving/g)].map((m) => Number(m[2]));
-  assert.equal(pids.length, 2);
-  const victim = pids[0] as number;
+  // Workers report in any order: index the pids by unit number.
+  const pidOf = new Map(
+    [...primary.output().matchAll(/unit (\d) \(pid (\d+)\) serving/g)].map((m) => [m[1], Number(m[2])]),
+  );
+  assert.equal(pidOf.size, 2);
+  const victim = pidOf.get("1") as number;
   const mark = primary.output().length;
   process.kill(victim, "SIGKILL");
   await primary.waitFor(/unit 1 \(pid \d+\) exited \(SIGKILL\); restarting in \d+ ms/, 20_000, mark);
@@ -63,7 +66,7 @@ test("--units 2 shares one port between two supervised worker processes", { time
   await again.arrayBuffer();
   assert.equal(again.status, 200);
 
-  const workers = [Number(replaced[1]), pids[1] as number];
+  const workers = [Number(replaced[1]), pidOf.get("2") as number];
   assert.equal(await primary.stop("SIGTERM"), 0, primary.output());
   for (const pid of workers) assert.equal(alive(pid), false, `worker ${pid} still running after the primary stopped`);
 });
