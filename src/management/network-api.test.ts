@@ -157,4 +157,20 @@ describe("management: control-plane sources", () => {
   test("a source that is not allowed is disconnected before TLS", async () => {
     await assert.rejects(h.call("GET", ""));
   });
+
+  test("with no VNet declared, a move into a network is accepted with a NetworkNotDeclared warning", async () => {
+    const r = await startHarness();
+    try {
+      const ok = await r.call("PATCH", "", {
+        properties: { virtualNetworkType: "External", virtualNetworkConfiguration: { subnetResourceId: apim } },
+      });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(
+        ok.body.properties.networkValidationWarnings.map((w: { code: string }) => w.code),
+        ["NetworkNotDeclared"],
+      );
+    } finally {
+      await r.close();
+    }
+  });
 });

@@ -81,6 +81,25 @@ export async function validateServiceNetwork(
   const prevLocations: Record<string, { subnetResourceId?: string }> = {};
   for (const [l, s] of Object.entries(previous ? subnetsByLocation(previous) : {}))
     prevLocations[l] = s ? { subnetResourceId: s } : {};
+  // The network model is opt-in: with no VNet declared to Moat there is nothing to check against, so
+  // the write goes through with a warning instead of failing every subnet as unknown.
+  if (index.topology.virtualNetworks.length === 0)
+    return {
+      index,
+      warnings: [
+        {
+          severity: "warning",
+          code: "NetworkNotDeclared",
+          check: "V0",
+          location: String(props.location ?? ""),
+          message: "No virtual network is declared to Moat, so the pre-deployment network checks were skipped.",
+          rule: "Validation runs against the VNets, NSGs and route tables stored under this service.",
+          fix: "PUT the VNet (and its NSGs and route tables) under virtualNetworks/{name}, then write the service again.",
+          path: "properties.virtualNetworkConfiguration.subnetResourceId",
+          sourceRef: "S1",
+        },
+      ],
+    };
   const findings = validateDeployment(serviceInput(ctx, props), index, {
     platformVersion: "stv2",
     nowMs: ctx.options.clock.now(),
