@@ -1,6 +1,7 @@
 // The policy engine's public surface (management validates with it, the gateway compiles and runs with it).
 export type { ParsedStatement, PolicyDefinition, StatementOrigin } from "./definition.js";
 export { PolicyResponseError } from "./errors.js";
+export { toOperationContract } from "./operation-contract.js";
 export { createExampleProvider, type ExampleProvider } from "./operation-examples.js";
 export { compilePipeline, defaultGlobalPolicy, validatePolicyDocument } from "./pipeline.js";
 export { registry } from "./registry.js";
