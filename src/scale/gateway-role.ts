@@ -77,15 +77,17 @@ export async function startGatewayRole(
     closers.push(() => store.close());
 
     // Wait for a first configuration: from the database, or from the backup file when it is down.
-    const attempt = () =>
+    const takeSnapshot = () =>
       store.snapshot().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-    let first = await attempt();
-    while (first instanceof Error) {
+    let first = await takeSnapshot();
+    for (let attempt = 0; first instanceof Error; attempt++) {
       if (!(first instanceof StoreError) || first.code !== "STORE_ERR_UNAVAILABLE") throw first;
       if (signal?.aborted) throw first;
-      log("warn", `waiting for the configuration store (no local backup yet): ${first.message}`);
+      // Once, then every 30th attempt: an outage should not flood the log.
+      if (attempt % 30 === 0)
+        log("warn", `waiting for the configuration store (no local backup yet): ${first.message}`);
       await new Promise((resolve) => setTimeout(resolve, spec.storeRetryMs ?? 1000));
-      first = await attempt();
+      first = await takeSnapshot();
     }
     const check = checkUnitLocation(
       first.entities.find((e) => e.kind === "service" && e.id === ""),
