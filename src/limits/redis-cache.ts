@@ -3,7 +3,7 @@
 // undefined and set does nothing, so the gateway goes to the backend instead of failing.
 import type { Redis } from "ioredis";
 import type { CachedResponse, ResponseCache, ValueCache } from "../policy/types.js";
-import { createHealthTracker, type RedisFailureOptions } from "./redis-health.js";
+import { createHealthTracker, type HealthTracker, type RedisFailureOptions } from "./redis-health.js";
 
 export interface RedisCacheOptions extends Pick<RedisFailureOptions, "onStateChange"> {
   client: Redis;
@@ -48,33 +48,55 @@ function ttlMs(ttlSeconds: number): number | undefined {
   return ttlSeconds > 0 && Number.isFinite(ttlSeconds) ? Math.max(1, Math.round(ttlSeconds * 1000)) : undefined;
 }
 
+/**
+ * The bypass rule in one place: a Redis call that fails marks Redis down and yields `fallback`; one
+ * that succeeds marks it up. Cache calls never throw into the request.
+ */
+function bypassing(health: HealthTracker) {
+  return async <T>(work: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      const value = await work();
+      health.ok();
+      return value;
+    } catch (error) {
+      health.failed(error);
+      return fallback;
+    }
+  };
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Not ours (or corrupted): a miss.
+    return undefined;
+  }
+}
+
 export function createRedisResponseCache(options: RedisCacheOptions): ResponseCache & { isHealthy(): boolean } {
   const { client } = options;
   const prefix = `${options.prefix ?? "moat:"}rc:`;
   const maxBytes = options.maxEntryBytes ?? 4 << 20;
   const health = createHealthTracker(options);
+  const guard = bypassing(health);
   return {
     async get(key) {
-      try {
-        const buffer = await client.getBuffer(prefix + key);
-        health.ok();
-        return buffer ? decodeResponse(buffer) : undefined;
-      } catch (error) {
-        health.failed(error);
-        return undefined;
-      }
+      const buffer = await guard(() => client.getBuffer(prefix + key), null);
+      return buffer ? decodeResponse(buffer) : undefined;
     },
     async set(key, value, ttlSeconds) {
       const ms = ttlMs(ttlSeconds);
       const encoded = encodeResponse(value);
-      try {
-        // An entry that cannot be stored still replaces the old one, as in the memory cache.
-        if (ms === undefined || encoded.length > maxBytes) await client.del(prefix + key);
-        else await client.set(prefix + key, encoded, "PX", ms);
-        health.ok();
-      } catch (error) {
-        health.failed(error);
-      }
+      // An entry that cannot be stored still replaces the old one, as in the memory cache.
+      await guard<unknown>(
+        () =>
+          ms === undefined || encoded.length > maxBytes
+            ? client.del(prefix + key)
+            : client.set(prefix + key, encoded, "PX", ms),
+        undefined,
+      );
     },
     isHealthy: () => health.isUp(),
   };
@@ -85,41 +107,22 @@ export function createRedisValueCache(options: RedisCacheOptions): ValueCache & 
   const prefix = `${options.prefix ?? "moat:"}vc:`;
   const maxBytes = options.maxEntryBytes ?? 4 << 20;
   const health = createHealthTracker(options);
+  const guard = bypassing(health);
   return {
     async get(key) {
-      try {
-        const text = await client.get(prefix + key);
-        health.ok();
-        if (text === null) return undefined;
-        try {
-          return JSON.parse(text);
-        } catch {
-          return undefined;
-        }
-      } catch (error) {
-        health.failed(error);
-        return undefined;
-      }
+      return parseJson(await guard(() => client.get(prefix + key), null));
     },
     async set(key, value, ttlSeconds) {
       const text = JSON.stringify(value);
       const ms = ttlMs(ttlSeconds);
-      try {
-        if (text === undefined || ms === undefined || Buffer.byteLength(text) > maxBytes)
-          await client.del(prefix + key);
-        else await client.set(prefix + key, text, "PX", ms);
-        health.ok();
-      } catch (error) {
-        health.failed(error);
-      }
+      const tooBig = text === undefined || ms === undefined || Buffer.byteLength(text) > maxBytes;
+      await guard<unknown>(
+        () => (tooBig ? client.del(prefix + key) : client.set(prefix + key, text, "PX", ms)),
+        undefined,
+      );
     },
     async delete(key) {
-      try {
-        await client.del(prefix + key);
-        health.ok();
-      } catch (error) {
-        health.failed(error);
-      }
+      await guard(() => client.del(prefix + key), undefined);
     },
     isHealthy: () => health.isUp(),
   };
