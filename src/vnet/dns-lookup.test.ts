@@ -56,4 +56,12 @@ describe("backend names resolve through the network's DNS servers", () => {
     assert.deepEqual(r.servers(), [`127.0.0.1:${dns.port}`]);
     assert.deepEqual(await r.resolve("api.corp.internal"), ["10.77.2.10"]);
   });
+
+  test("without servers the host's resolver answers as node:net asked (IPv6 included)", async () => {
+    const r = createNetworkResolver({ clock: createManualClock(0) });
+    const all = await new Promise((ok) => r.lookup("localhost", { all: true }, (_e, a) => ok(a)));
+    assert.ok(Array.isArray(all) && all.length > 0);
+    const v6 = await new Promise((ok) => r.lookup("::1", { family: 6 }, (_e, a, f) => ok([a, f])));
+    assert.deepEqual(v6, ["::1", 6]);
+  });
 });

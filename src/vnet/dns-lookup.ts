@@ -89,6 +89,15 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
       address: string | { address: string; family: number }[],
       family?: number,
     ) => void;
+    // Outside a network (no servers) the host's resolver answers exactly as node:net would ask it.
+    if (!resolver) {
+      (hostLookup as (h: string, o: object, c: typeof cb) => void)(
+        host,
+        typeof opts === "object" && opts ? opts : {},
+        cb,
+      );
+      return;
+    }
     const all = typeof opts === "object" && opts !== null && (opts as { all?: boolean }).all === true;
     resolve(host).then(
       (addresses) => {
