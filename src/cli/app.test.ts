@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -93,6 +95,27 @@ test("a busy management port is a ConfigError naming management.port", async () 
     );
   } finally {
     await first.close();
+  }
+});
+
+test("busy gateway and portal ports are ConfigErrors naming their keys", async () => {
+  const blocker = createNetServer();
+  await new Promise<void>((r) => blocker.listen(0, "0.0.0.0", r));
+  const busy = String((blocker.address() as AddressInfo).port);
+  try {
+    for (const [flag, key] of [
+      ["gateway-http-port", /gateway\.httpPort: cannot listen on 0\.0\.0\.0:\d+ \(EADDRINUSE\)/],
+      ["gateway-https-port", /gateway\.httpsPort/],
+      ["portal-port", /portal\.port/],
+    ] as const) {
+      const config = loadConfig({ flags: { "data-dir": tempDir(), ...ports, [flag]: busy } });
+      await assert.rejects(
+        startApp(config, { gateway: true }),
+        (err: unknown) => err instanceof ConfigError && key.test(err.message),
+      );
+    }
+  } finally {
+    blocker.close();
   }
 });
 

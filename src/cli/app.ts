@@ -39,6 +39,19 @@ export interface StartOptions {
 
 const hostForUrl = (host: string) => (host === "0.0.0.0" || host === "::" ? "localhost" : host);
 
+const LISTEN_CODES = new Set(["EADDRINUSE", "EACCES", "EADDRNOTAVAIL"]);
+
+/**
+ * A busy or forbidden port is a configuration problem: name the key, not a stack trace. `keyFor`
+ * picks the key from the port the error reports (the gateway opens two listeners).
+ */
+function listenError(err: unknown, keyFor: (port: number | undefined) => string): unknown {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (typeof e?.code !== "string" || !LISTEN_CODES.has(e.code)) return err;
+  const where = e.address !== undefined && e.port !== undefined ? ` on ${e.address}:${e.port}` : "";
+  return new ConfigError(`${keyFor(e.port)}: cannot listen${where} (${e.code})`);
+}
+
 export async function startApp(config: Readonly<MoatConfig>, options: StartOptions = {}): Promise<App> {
   const dataDir = resolve(config.dataDir);
   try {
@@ -119,7 +132,9 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
       const portalHost = (plan: BindingPlan) =>
         plan.mode === "None" ? config.portal.host : (plan.hosts[0] ?? config.portal.host);
       let host = portalHost(vnet.plan());
-      let portal = await startPortal({ ...config, portal: { ...config.portal, host } }, portalDeps);
+      let portal = await startPortal({ ...config, portal: { ...config.portal, host } }, portalDeps).catch((err) => {
+        throw listenError(err, () => "portal.port");
+      });
       components.push({ name: "portal", close: () => portal.close() });
       portalPlan = async (plan) => {
         if (portalHost(plan) === host) return;
@@ -144,7 +159,7 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
             redisUrl: config.redis,
             limits: config.limits,
             clock: systemClock,
-            log: (level, message) => (options.logError ?? (() => {}))({ level }, message),
+            log: (_level, message) => (options.logError ?? (() => {}))({ component: "limits" }, message),
           })
         : undefined;
       if (limits) components.push({ name: "limits", close: () => limits.close() });
@@ -167,6 +182,10 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
         logLevel: config.log.level,
         addresses: vnet.gatewayAddresses(listeners),
         backendSocket: vnet.backendSocket,
+      }).catch((err) => {
+        throw listenError(err, (port) =>
+          port === config.gateway.httpsPort ? "gateway.httpsPort" : "gateway.httpPort",
+        );
       });
       components.push(unit);
       vnet.attach(unit.gateway, listeners, portalPlan);
