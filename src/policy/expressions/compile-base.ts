@@ -11,6 +11,7 @@ import {
   NAMESPACES,
   UNIVERSAL_MEMBERS,
 } from "./known-types.js";
+import { memberReader } from "./member-readers.js";
 import { LINQ } from "./runtime/linq.js";
 import { getProperty } from "./runtime/members.js";
 import type { NumKind } from "./runtime/operators.js";
@@ -22,6 +23,14 @@ export interface RunEnv extends Env {
   view?: ReturnType<typeof createExpressionContext>;
   /** Local function call depth (recursion guard). */
   depth?: number;
+}
+
+/** Evaluates argument closures into a fresh array (a loop: no per-call callback closure as with map). */
+export function evalAll(evs: readonly Ev[], env: RunEnv): unknown[] {
+  const n = evs.length;
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = evs[i]!(env);
+  return out;
 }
 
 export interface Node {
@@ -247,6 +256,7 @@ export abstract class CompilerBase {
     const t = target.ev;
     if (CONTEXT_TYPES[target.type] && !CONTEXT_TYPES[target.type]!.dictionary) {
       // Views of the context object model: a direct getter read, checked at compile time.
+      const read = memberReader(name) ?? ((o: Record<string, unknown>) => o[name]);
       return {
         ev: (env) => {
           const o = t(env) as Record<string, unknown> | null | undefined;
@@ -254,7 +264,7 @@ export abstract class CompilerBase {
             if (lenient) return null;
             return getProperty(o, name);
           }
-          return o[name];
+          return read(o);
         },
         type,
         nullChain: lenient,

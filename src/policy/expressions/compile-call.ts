@@ -1,13 +1,16 @@
 // Method calls: instance members (checked against the context model or the known member set), static
 // members of .NET types resolved at compile time, `out` arguments and named arguments.
 import type { Arg, Expr } from "./ast.js";
-import type { Node, RunEnv } from "./compile-base.js";
-import { CompilerBase } from "./compile-base.js";
+import type { Ev, Node, RunEnv } from "./compile-base.js";
+import { CompilerBase, evalAll } from "./compile-base.js";
+import { MultiValueView, VariablesView } from "./context-view.js";
+import { CONTEXT_TYPES } from "./known-types.js";
 import { asBasic, asJwt, type BasicCredentials, type JwtView } from "./runtime/auth.js";
 import { CsException } from "./runtime/errors.js";
 import { JObject } from "./runtime/json.js";
 import { callMethod } from "./runtime/members.js";
 import { STATIC_TYPES } from "./runtime/statics.js";
+import { STRING_METHODS } from "./runtime/strings.js";
 import { CsRegex } from "./runtime/types.js";
 
 const NAMED_PARAMS: Record<string, string[]> = {
@@ -84,16 +87,40 @@ export abstract class CallCompiler extends CompilerBase {
         : ["GetValueOrDefault", "Value", "ToObject"].includes(name) && typeArgs[0]
           ? typeArgs[0]
           : type;
+    // Fast paths decided now: header/query/variable lookups call the view's method directly, string
+    // methods are looked up once. Anything else (or a receiver of another kind) goes through callMethod.
+    const dict = CONTEXT_TYPES[recv.type]?.dictionary ? dictionaryCall(name, evs, typeArgs) : undefined;
+    if (dict) {
+      return {
+        ev: (env) => {
+          const o = r(env);
+          if (o instanceof MultiValueView || o instanceof VariablesView) return dict(o, env);
+          if ((o === null || o === undefined) && lenient) return null;
+          return callMethod(o, name, evalAll(evs, env), typeArgs);
+        },
+        type: resultType,
+        nullChain: lenient,
+      };
+    }
+    const stringMethod =
+      recv.type === "string" && Object.hasOwn(STRING_METHODS, name) ? STRING_METHODS[name] : undefined;
+    if (stringMethod) {
+      return {
+        ev: (env) => {
+          const o = r(env);
+          if (typeof o === "string") return stringMethod(o, evalAll(evs, env));
+          if ((o === null || o === undefined) && lenient) return null;
+          return callMethod(o, name, evalAll(evs, env), typeArgs);
+        },
+        type: resultType,
+        nullChain: lenient,
+      };
+    }
     return {
       ev: (env) => {
         const o = r(env);
         if ((o === null || o === undefined) && lenient) return null;
-        return callMethod(
-          o,
-          name,
-          evs.map((f) => f(env)),
-          typeArgs,
-        );
+        return callMethod(o, name, evalAll(evs, env), typeArgs);
       },
       type: resultType,
       nullChain: lenient,
@@ -120,10 +147,7 @@ export abstract class CallCompiler extends CompilerBase {
       const slot = local.slot;
       return {
         ev: (env) => {
-          const [ok, value] = outMethod(
-            evs.map((f) => f(env)),
-            typeArgs,
-          );
+          const [ok, value] = outMethod(evalAll(evs, env), typeArgs);
           env.slots[slot] = value;
           return ok;
         },
@@ -150,12 +174,7 @@ export abstract class CallCompiler extends CompilerBase {
     }
     const type = STATIC_TYPES[typeName]?.types?.[name] ?? staticMethodType(typeName, name);
     return {
-      ev: (env) =>
-        method(
-          evs.map((f) => f(env)),
-          typeArgs,
-          env,
-        ),
+      ev: (env) => method(evalAll(evs, env), typeArgs, env),
       type,
     };
   }
@@ -201,16 +220,39 @@ export abstract class CallCompiler extends CompilerBase {
     }
     return {
       ev: (env) => {
-        const [ok, value] = attempt(
-          r(env),
-          evs.map((f) => f(env)),
-        );
+        const [ok, value] = attempt(r(env), evalAll(evs, env));
         env.slots[slot] = value;
         return ok;
       },
       type: "bool",
     };
   }
+}
+
+interface DictionaryView {
+  GetValueOrDefault(key: unknown, defaultValue?: unknown, type?: string): unknown;
+  ContainsKey(key: unknown): boolean;
+}
+
+/**
+ * GetValueOrDefault / ContainsKey on context.Request.Headers, Url.Query and Variables without an argument
+ * array: the same arguments callMethod passes (typed GetValueOrDefault<T> gets the default or null, then T).
+ */
+function dictionaryCall(
+  name: string,
+  evs: readonly Ev[],
+  typeArgs: readonly string[],
+): ((o: DictionaryView, env: RunEnv) => unknown) | undefined {
+  const [a, b] = evs;
+  if (a === undefined || evs.length > 2) return undefined;
+  if (name === "ContainsKey") return evs.length === 1 ? (o, env) => o.ContainsKey(a(env)) : undefined;
+  if (name !== "GetValueOrDefault") return undefined;
+  const t = typeArgs[0];
+  if (t !== undefined)
+    return b === undefined
+      ? (o, env) => o.GetValueOrDefault(a(env), null, t)
+      : (o, env) => o.GetValueOrDefault(a(env), b(env) ?? null, t);
+  return b === undefined ? (o, env) => o.GetValueOrDefault(a(env)) : (o, env) => o.GetValueOrDefault(a(env), b(env));
 }
 
 function staticMethodType(type: string, name: string): string {

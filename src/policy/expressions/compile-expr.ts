@@ -2,7 +2,7 @@
 // Operators, casts, lambdas and object creation; names/members/calls live in compile-base/compile-call.
 import type { Expr } from "./ast.js";
 import type { Ev, Node, RunEnv } from "./compile-base.js";
-import { CompileError, FLOATING, INTEGRAL, numKind, resultNumType } from "./compile-base.js";
+import { CompileError, evalAll, FLOATING, INTEGRAL, numKind, resultNumType } from "./compile-base.js";
 import { CallCompiler } from "./compile-call.js";
 import { isPolicyResponse, ResponseView } from "./context-view.js";
 import { CONTEXT_TYPES } from "./known-types.js";
@@ -128,10 +128,7 @@ export abstract class ExprCompiler extends CallCompiler {
       ev: (env) => {
         const o = t(env);
         if ((o === null || o === undefined) && lenient) return null;
-        return indexGet(
-          o,
-          k.map((f) => f(env)),
-        );
+        return indexGet(o, evalAll(k, env));
       },
       type: elem,
       nullChain: lenient,
@@ -190,7 +187,7 @@ export abstract class ExprCompiler extends CallCompiler {
       return {
         bind: (env) => {
           const holder = o(env);
-          const k = keys.map((f) => f(env));
+          const k = evalAll(keys, env);
           return { get: () => indexGet(holder, k), set: (v) => indexSet(holder, k, v) };
         },
         type: obj.type.endsWith("[]") ? obj.type.slice(0, -2) : "?",
@@ -371,10 +368,7 @@ export abstract class ExprCompiler extends CallCompiler {
     const items = (e.items ?? []).map((i) => this.expr(i).ev);
     return {
       ev: (env) => {
-        const obj = ctor(
-          evs.map((f) => f(env)),
-          typeArgs,
-        );
+        const obj = ctor(evalAll(evs, env), typeArgs);
         for (const entry of init) {
           if (entry.key) indexSet(obj, [entry.key(env)], entry.value(env));
           else setProperty(obj, entry.name!, entry.value(env));
@@ -400,7 +394,7 @@ export abstract class ExprCompiler extends CallCompiler {
     const numeric = INTEGRAL.has(elem) || FLOATING.has(elem);
     return {
       ev: (env) => {
-        const values = items ? items.map((f) => f(env)) : undefined;
+        const values = items ? evalAll(items, env) : undefined;
         if (elem === "byte") {
           const n = checkSize(size ? Number(size(env)) : (values?.length ?? 0), "new byte[]");
           const b = new Uint8Array(n);

@@ -1,6 +1,7 @@
 // Statements of `@{ … }` blocks compiled into closures. A statement returns undefined to continue,
 // or a completion (return value, break, continue) that loops and blocks pass outwards.
 import type { Stmt } from "./ast.js";
+import { evalAll } from "./compile-base.js";
 import type { Ev, Node, RunEnv } from "./compile-expr.js";
 import { ExprCompiler } from "./compile-expr.js";
 import { CsException } from "./runtime/errors.js";
@@ -62,7 +63,7 @@ export class Compiler extends ExprCompiler {
       const evs = args.map((a) => a.ev);
       return {
         ev: (env) => {
-          const values = evs.map((f) => f(env));
+          const values = evalAll(evs, env);
           env.depth = (env.depth ?? 0) + 1;
           if (env.depth > MAX_DEPTH)
             throw new CsException(

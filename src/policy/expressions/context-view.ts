@@ -410,12 +410,14 @@ export class UrlView {
 }
 
 /** A read-only string → string[] dictionary whose GetValueOrDefault joins values with commas. */
-abstract class MultiValueView {
+export abstract class MultiValueView {
   protected abstract find(name: string): string[] | undefined;
   protected abstract entries(): Iterable<[string, string[]]>;
   GetValueOrDefault(name: string, defaultValue: string | null = null): string | null {
     const v = this.find(name);
-    return v === undefined ? defaultValue : v.join(",");
+    if (v === undefined) return defaultValue;
+    // Most headers have one value: no join (and no new string) for them.
+    return v.length === 1 ? v[0]! : v.join(",");
   }
   ContainsKey(name: string): boolean {
     return this.find(name) !== undefined;

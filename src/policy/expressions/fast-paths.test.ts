@@ -1,0 +1,64 @@
+// The compile-time fast paths (direct member readers, direct dictionary calls, string methods looked up
+// once) give the same results and errors as the general member/call path they bypass.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { compileExpression, toPolicyString } from "./index.js";
+import { CONTEXT_TYPES } from "./known-types.js";
+import { memberReader } from "./member-readers.js";
+import type { FakeContextOptions } from "./test-support.js";
+import { fakeContext } from "./test-support.js";
+
+function run(source: string, options: FakeContextOptions = {}): unknown {
+  const r = compileExpression(source, { path: "fast", line: 1, column: 1 });
+  assert.ok(r.expression, `${source}: ${JSON.stringify(r.diagnostics)}`);
+  return r.expression.evaluate(fakeContext(options));
+}
+
+test("every property of the context object model has a direct reader", () => {
+  for (const [type, info] of Object.entries(CONTEXT_TYPES)) {
+    if (info.dictionary) continue;
+    for (const [name, memberType] of Object.entries(info.members)) {
+      if (memberType.endsWith("()")) continue;
+      assert.ok(memberReader(name), `${type}.${name}`);
+    }
+  }
+  assert.equal(memberReader("constructor"), undefined);
+  assert.equal(memberReader("toString"), undefined);
+});
+
+const cases: Array<[string, unknown, FakeContextOptions?]> = [
+  ['@(context.Request.Headers.GetValueOrDefault("X-A"))', "1", { headers: { "x-a": "1" } }],
+  ['@(context.Request.Headers.GetValueOrDefault("X-Missing"))', null],
+  ['@(context.Request.Headers.GetValueOrDefault("x-m", "d"))', "1,2", { headers: { "x-m": ["1", "2"] } }],
+  ['@(context.Request.Headers.GetValueOrDefault(defaultValue: "d", key: "x-none"))', "d"],
+  ['@(context.Request.Headers.ContainsKey("X-A"))', true, { headers: { "x-a": "1" } }],
+  ['@(context.Request.Url.Query.GetValueOrDefault("A", "none"))', "1,2"],
+  ['@(context.Request.Url.Query.ContainsKey("param1"))', true],
+  ['@(context.Variables.GetValueOrDefault("n"))', 5, { variables: { n: 5 } }],
+  ['@(context.Variables.GetValueOrDefault<int>("n"))', 5, { variables: { n: 5 } }],
+  ['@(context.Variables.GetValueOrDefault<string>("none"))', null],
+  ['@(context.Variables.GetValueOrDefault<string>("none", "d"))', "d"],
+  ['@(context.Variables.ContainsKey("n"))', false],
+  ['@(context.Request.MatchedParameters.GetValueOrDefault("id", "none"))', "7", { matchedParameters: { id: "7" } }],
+  ['@(context.Request.Headers.GetValueOrDefault("x-a", "").ToUpper())', "ABC", { headers: { "x-a": "abc" } }],
+  ['@(context.Request.Headers.GetValueOrDefault("x-a")?.ToUpper())', null],
+  ["@(context.Subscription.Id)", "sub-1"],
+  ["@(context.Request.Url.Path)", "/echo/resource"],
+];
+
+test("fast paths return what the general path returns", () => {
+  for (const [source, expected, options] of cases) {
+    const value = run(source, options);
+    assert.deepEqual(value, expected, source);
+  }
+});
+
+test("fast paths keep the general path's errors", () => {
+  assert.throws(
+    () => run('@(context.Variables.GetValueOrDefault<int>("s"))', { variables: { s: "text" } }),
+    /InvalidCast|cast/i,
+  );
+  assert.throws(() => run('@(context.Request.Headers.GetValueOrDefault("x-a").ToUpper())'), /NullReference|null/i);
+  assert.equal(toPolicyString(run("@(context.User == null)", { withEntities: false })), "True");
+  assert.equal(run("@(context.User?.Id)", { withEntities: false }), null);
+});
