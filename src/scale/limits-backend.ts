@@ -63,8 +63,10 @@ export function createLimitsBackend(options: LimitsBackendOptions): LimitsBacken
   const client = createRedisClient({ url: options.redisUrl, commandTimeoutMs: options.commandTimeoutMs ?? 1000 });
   // One transition report for the client, whichever store noticed first.
   let up = true;
+  let closing = false;
   const onStateChange = (state: "up" | "down", error?: unknown) => {
-    if ((state === "up") === up) return;
+    // Our own QUIT closes the connection too: that is no outage.
+    if (closing || (state === "up") === up) return;
     up = state === "up";
     options.onRedisState?.(state, error);
   };
@@ -90,6 +92,7 @@ export function createLimitsBackend(options: LimitsBackendOptions): LimitsBacken
     healthy: () => client.status === "ready",
     async close() {
       await fast?.close();
+      closing = true;
       await quit(client);
     },
   };
