@@ -54,6 +54,8 @@ export const serveCommand: Command = {
         level: config.log.level,
         redact: ["authorization", "*.authorization", "headers.authorization"],
       });
+      if (config.role === "management" && config.units > 1)
+        throw new ConfigError("units: --role management runs no gateway units (use --role gateway or all)");
       // --role gateway runs units only; --units N runs the gateway in N worker processes.
       if (config.role !== "gateway")
         app = await startApp(config, { logError: (obj, msg) => logger.error(obj, msg), gateway: config.units <= 1 });
