@@ -4,7 +4,7 @@
 // the heap left after a full GC, and the share of wall time spent in GC. ns/op is CPU time (user+system)
 // of this process, wall time is shown next to it. The machine is shared and
 // noisy: compare the ratios within one run, not absolute figures across runs.
-// Env: RUNS=120000 (pipeline runs per case), EVALS=100000 (evaluations per expression), ROUNDS=2 (best of).
+// Env: ONLY=<substring of case names>, PAIRS=5 (alternating pipeline rounds), RUNS=120000 (runs per round), EVALS=100000 (evaluations per expression), ROUNDS=2 (best of).
 import { PerformanceObserver } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -18,6 +18,8 @@ import { documentWith } from "../src/policy/test-support/run.js";
 const RUNS = Number(process.env.RUNS ?? 120_000);
 const EVALS = Number(process.env.EVALS ?? 100_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const ONLY = process.env.ONLY ?? "";
+const PAIRS = Number(process.env.PAIRS ?? 5);
 
 // A full GC between cases without requiring --expose-gc on the command line.
 setFlagsFromString("--expose-gc");
@@ -89,9 +91,9 @@ interface Figures {
   gcShare: number;
 }
 
-async function measure(runs: number, op: () => unknown): Promise<Figures> {
+async function measure(runs: number, op: () => unknown, rounds = ROUNDS): Promise<Figures> {
   let best: Figures | undefined;
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     // Warm-up so that the measured loop runs optimised code.
     for (let i = 0; i < Math.min(runs, 20_000); i++) {
       const r = op();
@@ -170,24 +172,43 @@ const expressions: Array<[string, string]> = [
   ["url", "@(context.Request.Url.Path)"],
 ];
 
-function row(name: string, f: Figures, baseline?: number): void {
-  const ratio = baseline === undefined ? "" : `  ×${(f.nsPerOp / baseline).toFixed(2)} of (a)`;
+function row(name: string, f: Figures, ratios?: { best: number; median: number }): void {
+  const ratio =
+    ratios === undefined
+      ? ""
+      : `  ×${ratios.best.toFixed(2)} of (a) best vs best, ×${ratios.median.toFixed(2)} median of ${PAIRS} rounds`;
+  if (process.env.DEBUG) console.log(JSON.stringify(f));
   console.log(
     `${name.padEnd(58)} ${f.nsPerOp.toFixed(0).padStart(7)} ns/op (wall ${f.wallNsPerOp.toFixed(0).padStart(6)})  heap +${f.heapGrowthMb.toFixed(1).padStart(5)} MB` +
       `  retained ${f.retainedMb.toFixed(1).padStart(5)} MB  GC ${(f.gcShare * 100).toFixed(0).padStart(3)}%${ratio}`,
   );
 }
 
-console.log(`node ${process.version}, ${RUNS} pipeline runs, ${EVALS} evaluations, best of ${ROUNDS}`);
+console.log(
+  `node ${process.version}, ${PAIRS}×${RUNS} pipeline runs (best round shown), ${EVALS} evaluations (best of ${ROUNDS})`,
+);
 const context = await measure(EVALS, freshContext);
 row("fresh PolicyContext only (cost included below)", context);
-let baseline: number | undefined;
-for (const [name, pipeline] of pipelines) {
-  const f = await measure(RUNS, () => runPipeline(pipeline, freshContext()));
-  baseline ??= f.nsPerOp;
-  row(name, f, baseline);
+// The two pipelines are measured alternately, round after round, and compared best round against best
+// round (the least disturbed) and by the median of per-round ratios.
+const chosen = pipelines.filter(([name]) => name.includes(ONLY) || name.startsWith("(a)"));
+const results = chosen.map(() => [] as Figures[]);
+for (let round = 0; round < PAIRS; round++) {
+  for (const [i, [, pipeline]] of chosen.entries()) {
+    results[i]!.push(await measure(RUNS, () => runPipeline(pipeline, freshContext()), 1));
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+for (const [i, [name]] of chosen.entries()) {
+  const rs = results[i]!;
+  const best = rs.reduce((a, b) => (b.nsPerOp < a.nsPerOp ? b : a));
+  const ratios = rs.map((r, k) => r.nsPerOp / results[0]![k]!.nsPerOp);
+  if (process.env.DEBUG) console.log(ratios.map((r) => r.toFixed(2)).join(" "));
+  const bestA = results[0]!.reduce((a, b) => Math.min(a, b.nsPerOp), Number.POSITIVE_INFINITY);
+  row(name, best, i === 0 ? undefined : { best: best.nsPerOp / bestA, median: median(ratios) });
 }
 for (const [name, source] of expressions) {
+  if (!name.includes(ONLY)) continue;
   const e = expressionOf(source);
   const check = e.evaluate(freshContext());
   row(`(c) ${name} → ${JSON.stringify(check)}`.slice(0, 58), await measure(EVALS, () => e.evaluate(freshContext())));
