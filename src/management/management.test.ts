@@ -470,6 +470,30 @@ describe("cascades", () => {
     assert.equal((await h.call("GET", "/products/keeper")).status, 200);
   });
 
+  test("a fragment or named value still used by a policy cannot be deleted (409 naming the policy)", async () => {
+    const del = (path: string) => h.call("DELETE", path, undefined, { "if-match": "*" });
+    await h.call("PUT", "/apis/uses", api("uses"));
+    await h.call("PUT", "/namedValues/nv-used", { properties: { displayName: "greeting", value: "hi" } });
+    await h.call("PUT", "/policyFragments/frag-used", {
+      properties: {
+        format: "rawxml",
+        value:
+          '<fragment><set-header name="x" exists-action="override"><value>{{greeting}}</value></set-header></fragment>',
+      },
+    });
+    const xml = "<policies><inbound><base /><include-fragment fragment-id='frag-used' /></inbound></policies>";
+    assert.equal((await h.call("PUT", "/apis/uses/policies/policy", { properties: { value: xml } })).status, 201);
+    const frag = await del("/policyFragments/frag-used");
+    assert.equal(frag.status, 409, JSON.stringify(frag.body));
+    assert.equal(frag.body.error.details[0].target, "apis/uses/policies/policy");
+    const nv = await del("/namedValues/nv-used");
+    assert.equal(nv.status, 409, JSON.stringify(nv.body));
+    assert.equal(nv.body.error.details[0].target, "policyFragments/frag-used");
+    assert.equal((await del("/apis/uses/policies/policy")).status, 200);
+    assert.equal((await del("/policyFragments/frag-used")).status, 200);
+    assert.equal((await del("/namedValues/nv-used")).status, 200);
+  });
+
   test("$top must be at least 1", async () => {
     const res = await h.call("GET", "/apis?$top=0");
     assert.equal(res.status, 400);

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { ApiError } from "../errors.js";
 import { absoluteUrl, anyObject, optBool, optStr, stringList } from "./common.js";
+import { refuseIfReferenced } from "./policies.js";
 import type { ResourceDef } from "./types.js";
 
 const statusRange = z.object({ min: z.number().int(), max: z.number().int() }).strict();
@@ -107,6 +108,12 @@ export const namedValueDef: ResourceDef = {
         },
       );
     return { properties: props };
+  },
+  async beforeDelete(ctx, entity) {
+    // Policies name it {{displayName}} (or {{id}}, which the policy environment also accepts).
+    const tokens = [`{{${entity.name}}}`, `{{${String(entity.properties.displayName)}}}`];
+    await refuseIfReferenced(ctx, `Named value ${entity.name}`, (xml) => tokens.some((t) => xml.includes(t)));
+    return [];
   },
   present(_ctx, entity) {
     // Secret values are returned only by listValue.

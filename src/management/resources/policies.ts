@@ -4,7 +4,7 @@ import { z } from "zod";
 import { validatePolicyDocument } from "../../policy/index.js";
 import type { PolicyEnvironment, PolicyScope } from "../../policy/types.js";
 import type { RequestContext } from "../context.js";
-import { diagnosticsToDetails, validationError } from "../errors.js";
+import { ApiError, diagnosticsToDetails, validationError } from "../errors.js";
 import type { Props, ResourceDef } from "./types.js";
 
 const policySchema = z
@@ -80,6 +80,33 @@ export const policyDefs: ResourceDef[] = [
   policyDef("apis/{apiId}/operations/{operationId}/policies/{policyId}", "operation"),
 ];
 
+/**
+ * Refuses to delete something stored policy documents (any scope) or fragments still mention: every
+ * call through them would fail to compile and answer 500. APIM refuses these deletes too.
+ */
+export async function refuseIfReferenced(
+  ctx: RequestContext,
+  what: string,
+  mentions: (xml: string) => boolean,
+): Promise<void> {
+  const { store } = ctx.options;
+  const [policies, fragments] = await Promise.all([store.list("policy"), store.list("policyFragment")]);
+  const users = [...policies.items, ...fragments.items]
+    .filter((e) => mentions(String(e.properties.value ?? "")))
+    .map((e) => e.id);
+  if (users.length === 0) return;
+  throw new ApiError(
+    409,
+    "Conflict",
+    `${what} is referenced by ${users.length} policy document(s); remove it there first.`,
+    {
+      details: users.map((id) => ({ code: "ReferencedByPolicy", message: `referenced by ${id}`, target: id })),
+    },
+  );
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 export const policyFragmentDef: ResourceDef = {
   kind: "policyFragment",
   pattern: "policyFragments/{id}",
@@ -87,5 +114,10 @@ export const policyFragmentDef: ResourceDef = {
   schema: policySchema,
   async prepare(ctx, props) {
     return { properties: await checkDocument(ctx, props, "fragment") };
+  },
+  async beforeDelete(ctx, entity) {
+    const include = new RegExp(`fragment-id\\s*=\\s*(["'])${escapeRegExp(entity.name)}\\1`);
+    await refuseIfReferenced(ctx, `Policy fragment ${entity.name}`, (xml) => include.test(xml));
+    return [];
   },
 };
