@@ -123,7 +123,8 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
     let portalPlan: ((plan: BindingPlan) => Promise<void>) | undefined;
     if (config.role !== "gateway") {
       const portalDeps = {
-        managementUrl,
+        // A wildcard listener is reached on loopback, by the name its certificate carries.
+        managementUrl: managementUrl.replace(/^https:\/\/(0\.0\.0\.0|\[::\])(?=:)/, "https://localhost"),
         adminKey: secrets.adminKey,
         managementCa: tls.cert,
         secret: secrets.signingKey,

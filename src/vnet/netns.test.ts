@@ -263,6 +263,15 @@ describe("virtual networks for real (network namespaces)", { skip: unavailable ?
     // The internet namespace routes to the private address too: Moat itself refuses the client.
     const privateTry = await gatewayFrom("internet", addresses.moatPrivate);
     assert.ok(privateTry.error !== undefined && privateTry.status === undefined, JSON.stringify(privateTry));
+    // The developer portal moved with the gateway: private address only.
+    const portalInside = await eventually(
+      "portal on the private address",
+      () => request("inside", { url: `http://${addresses.moatPrivate}:8081/`, timeoutMs: 3000 }),
+      (x) => x.status !== undefined,
+    );
+    assert.equal(portalInside.status, 200, JSON.stringify(portalInside).slice(0, 300));
+    const portalOutside = await request("internet", { url: `http://${addresses.moatPublic}:8081/`, timeoutMs: 3000 });
+    assert.equal(portalOutside.error, "ECONNREFUSED", JSON.stringify(portalOutside));
     const after = await management("GET", "");
     assert.deepEqual((after.body as Body).properties.privateIPAddresses, [addresses.moatPrivate]);
     assert.equal(moat.pid, pid);
