@@ -62,3 +62,29 @@ test("fast paths keep the general path's errors", () => {
   assert.equal(toPolicyString(run("@(context.User == null)", { withEntities: false })), "True");
   assert.equal(run("@(context.User?.Id)", { withEntities: false }), null);
 });
+
+function jwt(payload: Record<string, unknown>, pad = ""): string {
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  return `${part({ alg: "none", typ: "JWT", pad })}.${part(payload)}.`;
+}
+
+test("decoded JWTs are reused across evaluations without sharing mutable state", () => {
+  const claim =
+    '@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Claims.GetValueOrDefault("sub", "none"))';
+  for (let i = 0; i < 300; i++) {
+    // More distinct tokens than the cache holds: eviction must not change any answer.
+    const token = jwt({ sub: `user-${i % 280}` });
+    assert.equal(run(claim, { headers: { authorization: `Bearer ${token}` } }), `user-${i % 280}`);
+  }
+  const big = jwt({ sub: "big" }, "x".repeat(9000));
+  assert.equal(run(claim, { headers: { authorization: big } }), "big");
+  assert.equal(run(claim, { headers: { authorization: "Bearer not.a.jwt" } }), null);
+  assert.equal(run(claim, { headers: { authorization: "Bearer not.a.jwt" } }), null);
+  // A claims dictionary changed by one expression is not seen by the next evaluation.
+  const token = jwt({ roles: ["a", "b"] });
+  const roles = run(`@{ var c = "${token}".AsJwt().Claims; c.Remove("roles"); return c.ContainsKey("roles"); }`);
+  assert.equal(roles, false);
+  assert.equal(run(`@("${token}".AsJwt().Claims.GetValueOrDefault("roles", ""))`), "a,b");
+  const same = run(`@{ var j = "${token}".AsJwt(); return j.Claims == j.Claims; }`);
+  assert.equal(same, true);
+});

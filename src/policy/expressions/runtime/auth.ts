@@ -3,6 +3,7 @@
 import { CsDateTime } from "./time.js";
 
 export class JwtView {
+  private claims: Map<string, string[]> | undefined = undefined;
   constructor(
     private readonly header: Record<string, unknown>,
     private readonly payload: Record<string, unknown>,
@@ -17,10 +18,14 @@ export class JwtView {
     const aud = this.payload.aud;
     return aud === undefined ? [] : Array.isArray(aud) ? aud.map(String) : [String(aud)];
   }
+  /** Built on first read and kept: one Jwt gives the same Claims dictionary each time, as in .NET. */
   get Claims(): Map<string, string[]> {
-    const claims = new Map<string, string[]>();
-    for (const [k, v] of Object.entries(this.payload)) claims.set(k, claimValues(v));
-    return claims;
+    if (this.claims === undefined) {
+      const claims = new Map<string, string[]>();
+      for (const [k, v] of Object.entries(this.payload)) claims.set(k, claimValues(v));
+      this.claims = claims;
+    }
+    return this.claims;
   }
   get ExpirationTime(): CsDateTime | null {
     return seconds(this.payload.exp);
@@ -64,16 +69,44 @@ function decodePart(part: string | undefined): Record<string, unknown> | undefin
   }
 }
 
+interface DecodedJwt {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+}
+
+// The same token arrives on request after request (and is often read by several expressions of one
+// request): its decoded parts are kept for the last DECODED_MAX tokens. The parts are only read by
+// JwtView (which copies what it hands out), so sharing them between requests is safe.
+const DECODED_MAX = 256;
+/** Larger tokens are decoded every time: the cache stays within DECODED_MAX × 8 KiB of token text. */
+const DECODED_MAX_LENGTH = 8192;
+const decoded = new Map<string, DecodedJwt | null>();
+
+function decodeJwt(token: string): DecodedJwt | null {
+  const hit = decoded.get(token);
+  if (hit !== undefined) return hit;
+  const parts = token.split(".");
+  let result: DecodedJwt | null = null;
+  if (parts.length === 3 || parts.length === 5) {
+    const header = decodePart(parts[0]);
+    const payload = parts.length === 3 ? decodePart(parts[1]) : {};
+    if (header && payload) result = { header, payload };
+  }
+  if (token.length > DECODED_MAX_LENGTH) return result;
+  // Oldest first: Map keeps insertion order.
+  if (decoded.size >= DECODED_MAX) decoded.delete(decoded.keys().next().value as string);
+  decoded.set(token, result);
+  return result;
+}
+
+const BEARER = /^bearer\s+/i;
+
 /** Accepts a bare token or "Bearer <token>"; returns null when it is not a JWT. */
 export function asJwt(text: string, _try: boolean): JwtView | null {
   let token = text.trim();
-  if (/^bearer\s+/i.test(token)) token = token.replace(/^bearer\s+/i, "");
-  const parts = token.split(".");
-  if (parts.length !== 3 && parts.length !== 5) return null;
-  const header = decodePart(parts[0]);
-  const payload = parts.length === 3 ? decodePart(parts[1]) : {};
-  if (!header || !payload) return null;
-  return new JwtView(header, payload);
+  if (BEARER.test(token)) token = token.replace(BEARER, "");
+  const d = decodeJwt(token);
+  return d === null ? null : new JwtView(d.header, d.payload);
 }
 
 export class BasicCredentials {
