@@ -470,7 +470,7 @@ describe("cascades", () => {
     assert.equal((await h.call("GET", "/products/keeper")).status, 200);
   });
 
-  test("a fragment or named value still used by a policy cannot be deleted (409 naming the policy)", async () => {
+  test("a fragment, named value or backend still used by a policy cannot be deleted (409 naming the policy)", async () => {
     const del = (path: string) => h.call("DELETE", path, undefined, { "if-match": "*" });
     await h.call("PUT", "/apis/uses", api("uses"));
     await h.call("PUT", "/namedValues/nv-used", { properties: { displayName: "greeting", value: "hi" } });
@@ -489,6 +489,12 @@ describe("cascades", () => {
     const nv = await del("/namedValues/nv-used");
     assert.equal(nv.status, 409, JSON.stringify(nv.body));
     assert.equal(nv.body.error.details[0].target, "policyFragments/frag-used");
+    await h.call("PUT", "/backends/be-used", { properties: { url: "http://backend.local", protocol: "http" } });
+    const withBackend = '<policies><inbound><base /><set-backend-service backend-id="be-used" /></inbound></policies>';
+    assert.equal((await h.call("PUT", "/policies/policy", { properties: { value: withBackend } })).status, 201);
+    assert.equal((await del("/backends/be-used")).status, 409);
+    assert.equal((await del("/policies/policy")).status, 200);
+    assert.equal((await del("/backends/be-used")).status, 200);
     assert.equal((await del("/apis/uses/policies/policy")).status, 200);
     assert.equal((await del("/policyFragments/frag-used")).status, 200);
     assert.equal((await del("/namedValues/nv-used")).status, 200);

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { ApiError } from "../errors.js";
 import { absoluteUrl, anyObject, optBool, optStr, stringList } from "./common.js";
-import { refuseIfReferenced } from "./policies.js";
+import { attributeMention, refuseIfReferenced } from "./policies.js";
 import type { ResourceDef } from "./types.js";
 
 const statusRange = z.object({ min: z.number().int(), max: z.number().int() }).strict();
@@ -11,6 +11,10 @@ export const backendDef: ResourceDef = {
   kind: "backend",
   pattern: "backends/{backendId}",
   maxNameLength: 80,
+  async beforeDelete(ctx, entity) {
+    await refuseIfReferenced(ctx, `Backend ${entity.name}`, attributeMention("backend-id", entity.name));
+    return [];
+  },
   schema: z
     .object({
       // Any scheme: Service Fabric backends use fabric:/app/service.
@@ -134,6 +138,10 @@ export const loggerDef: ResourceDef = {
   kind: "logger",
   pattern: "loggers/{loggerId}",
   maxNameLength: 256,
+  async beforeDelete(ctx, entity) {
+    await refuseIfReferenced(ctx, `Logger ${entity.name}`, attributeMention("logger-id", entity.name));
+    return [];
+  },
   schema: z
     .object({
       loggerType: z.enum(["azureEventHub", "applicationInsights", "azureMonitor"]),

@@ -107,6 +107,12 @@ export async function refuseIfReferenced(
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/** Matches documents with `attribute="value"` (either quote), e.g. fragment-id="common". */
+export function attributeMention(attribute: string, value: string): (xml: string) => boolean {
+  const re = new RegExp(`${attribute}\\s*=\\s*(["'])${escapeRegExp(value)}\\1`);
+  return (xml) => re.test(xml);
+}
+
 export const policyFragmentDef: ResourceDef = {
   kind: "policyFragment",
   pattern: "policyFragments/{id}",
@@ -116,8 +122,7 @@ export const policyFragmentDef: ResourceDef = {
     return { properties: await checkDocument(ctx, props, "fragment") };
   },
   async beforeDelete(ctx, entity) {
-    const include = new RegExp(`fragment-id\\s*=\\s*(["'])${escapeRegExp(entity.name)}\\1`);
-    await refuseIfReferenced(ctx, `Policy fragment ${entity.name}`, (xml) => include.test(xml));
+    await refuseIfReferenced(ctx, `Policy fragment ${entity.name}`, attributeMention("fragment-id", entity.name));
     return [];
   },
 };
