@@ -204,5 +204,6 @@ describe("vnet runtime with a real gateway", () => {
     assert.equal(entry?.status, "failure", JSON.stringify(runtime.status("local")));
     assert.match(entry?.error ?? "", /deny-backend/);
     assert.deepEqual(runtime.status("local")?.dnsServers, [`127.0.0.1:${dns.port}`]);
+    assert.equal(runtime.status("East US"), undefined, "another location is not this process's to report");
   });
 });

@@ -20,7 +20,7 @@ import {
   type ProbeSpec,
   runProbe,
 } from "../netstatus/index.js";
-import { compileClientFilter, parseIpv4, type ServiceTagCatalog } from "../network/index.js";
+import { compileClientFilter, parseIpv4, type ServiceTagCatalog, sameRegion } from "../network/index.js";
 import type { ConfigStore } from "../store/contract.js";
 import { type BindingPlan, type HostAddresses, planBindings, samePlan } from "./bindings.js";
 import { compileSourceFilter } from "./client-filter.js";
@@ -226,7 +226,8 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
     },
     plan: () => plan,
     allowManagementClient: (ip) => managementFilter(ip),
-    status: () => monitor?.status(),
+    // Only this process's location is probed here; other locations are answered by their own units.
+    status: (location) => (sameRegion(location, o.location) ? monitor?.status() : undefined),
     refresh() {
       running = running.then(apply);
       return running;
