@@ -148,7 +148,9 @@ async function cloneApi(ctx: RequestContext, props: Record<string, unknown>, put
 
 export function exportApiOr(get: Handler): Handler {
   return async (ctx) => {
-    const format = ctx.query.get("format");
+    // An unencoded "+" in a query string arrives as a space: `format=openapi+json` typed into curl
+    // means openapi+json, never "openapi json".
+    const format = ctx.query.get("format")?.replaceAll(" ", "+");
     if (ctx.query.get("export") !== "true" || !format) return get(ctx);
     const exportFormat = exportFormats.get(format);
     if (!exportFormat)

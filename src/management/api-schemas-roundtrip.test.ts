@@ -149,6 +149,8 @@ describe("API schemas and examples round-trip through the management API", () =>
       201,
     );
     const v3 = (await h.call("GET", "/apis/ex?export=true&format=openapi%2Bjson")).body.value;
+    // As typed into curl (the README's example): the unencoded "+" arrives as a space.
+    assert.deepEqual((await h.call("GET", "/apis/ex?export=true&format=openapi+json")).body.value, v3);
     const op = v3.paths["/items/{id}"].put;
     assert.deepEqual(op.parameters[0].examples, { default: { value: 7 } });
     assert.deepEqual(op.parameters[1].examples, { fast: { value: "fast" } });
