@@ -88,3 +88,24 @@ test("decoded JWTs are reused across evaluations without sharing mutable state",
   const same = run(`@{ var j = "${token}".AsJwt(); return j.Claims == j.Claims; }`);
   assert.equal(same, true);
 });
+
+// string.Split scans with indexOf now; these results were produced by the previous character-by-character scan.
+const splits: Array<[string, unknown]> = [
+  [`@(string.Join("|", "a,b,,c".Split(',')))`, "a|b||c"],
+  [`@(string.Join("|", "a,b;c".Split(',', ';')))`, "a|b|c"],
+  [`@(string.Join("|", "a,b,c".Split(new[] { ',' }, 2)))`, "a|b,c"],
+  [`@(string.Join("|", "a,b,c".Split(new[] { ',' }, 1)))`, "a,b,c"],
+  [`@(string.Join("|", "a--b-c".Split(new string[] { "--", "-" }, StringSplitOptions.None)))`, "a|b|c"],
+  [`@(string.Join("|", "a-b--c".Split(new string[] { "-", "--" }, StringSplitOptions.None)))`, "a|b||c"],
+  [`@(string.Join("|", "a,,b,".Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries)))`, "a|b"],
+  [`@(string.Join("|", "a b\\tc".Split()))`, "a|b|c"],
+  [`@(string.Join("|", "abc".Split(',')))`, "abc"],
+  [`@(string.Join("|", ",a,".Split(',')))`, "|a|"],
+  [`@("Bearer abc.def".Split(' ')[1])`, "abc.def"],
+  [`@("a::b::c".Split(new[] { "::" }, StringSplitOptions.None).Length)`, 3],
+  [`@(string.Join("|", "a;b,c;d".Split(new[] { ';', ',' }, 3)))`, "a|b|c;d"],
+];
+
+test("string.Split keeps its results", () => {
+  for (const [source, expected] of splits) assert.equal(run(source), expected, source);
+});

@@ -42,17 +42,39 @@ function split(s: string, args: unknown[]): string[] {
   const trim = options?.name.includes("TrimEntries");
   const seps = separators.filter((x) => x.length > 0);
   let parts: string[] = [];
+  // At most count - 1 splits; the rest of the string is the last part.
+  const maxSplits = count === undefined ? Number.POSITIVE_INFINITY : count - 1;
   if (seps.length === 0) parts = s.split(/\s/);
-  else {
+  else if (seps.length === 1) {
+    // The common case (one separator): jump from match to match with indexOf.
+    const sep = seps[0]!;
+    let start = 0;
+    while (parts.length < maxSplits) {
+      const at = s.indexOf(sep, start);
+      if (at < 0) break;
+      parts.push(s.slice(start, at));
+      start = at + sep.length;
+    }
+    parts.push(s.slice(start));
+  } else {
+    // Several separators: at each position the first one (in argument order) that matches wins, as in .NET.
     let start = 0;
     let i = 0;
-    while (i < s.length) {
-      const sep = seps.find((x) => s.startsWith(x, i));
-      if (sep !== undefined && (count === undefined || parts.length < count - 1)) {
-        parts.push(s.slice(start, i));
-        i += sep.length;
-        start = i;
-      } else i++;
+    while (i < s.length && parts.length < maxSplits) {
+      let matched = -1;
+      for (let k = 0; k < seps.length; k++) {
+        if (s.startsWith(seps[k]!, i)) {
+          matched = seps[k]!.length;
+          break;
+        }
+      }
+      if (matched < 0) {
+        i++;
+        continue;
+      }
+      parts.push(s.slice(start, i));
+      i += matched;
+      start = i;
     }
     parts.push(s.slice(start));
   }
