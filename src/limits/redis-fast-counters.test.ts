@@ -167,3 +167,73 @@ describe("redis fast mode across units", () => {
     }
   });
 });
+
+// Regression: a unit forgot the calls it had just pushed while the sync script was in flight (they
+// were no longer pending and not yet in Redis's reply), and the Lua window advance moved a key back
+// a window when a skewed or delayed caller arrived, wiping both buckets. Either let one unit alone
+// admit past the limit. Sync timing is driven by hand so the runs are deterministic.
+describe("redis fast mode never lets one unit past the limit on its own", () => {
+  const W = 60_000;
+  const T0 = 1_700_000_040_000; // a window start for W = 60 s
+
+  async function admit(store: FastRedisCounterStore, key: string, limit: number, calls: number): Promise<number> {
+    let admitted = 0;
+    for (let i = 0; i < calls; i++) if ((await store.hit(key, limit, W)).allowed) admitted++;
+    return admitted;
+  }
+
+  test("calls made while a sync is in flight still count the calls being pushed", async () => {
+    const clock = createManualClock(T0 + 1000);
+    const unit = fast({ clock, prefix: `${prefix}flight:` });
+    let admitted = await admit(unit, "k", 50, 30);
+    const syncing = unit.sync();
+    admitted += await admit(unit, "k", 50, 40); // all while the script is on its way
+    await syncing;
+    admitted += await admit(unit, "k", 50, 10);
+    assert.equal(admitted, 50);
+    assert.equal((await unit.hit("k", 50, W, 0)).count, 50);
+  });
+
+  test("a sync arriving after another unit moved the key to the next window keeps this unit's counts", async () => {
+    const late = createManualClock(T0 + W - 5);
+    const ahead = createManualClock(T0 + W + 1);
+    const a = fast({ clock: late, prefix: `${prefix}skew:` });
+    const b = fast({ clock: ahead, prefix: `${prefix}skew:` });
+    let admittedByA = await admit(a, "k", 50, 40);
+    await a.sync();
+    await b.hit("k", 50, W, 0); // loads: Redis now holds the key in the next window
+    await b.hit("k", 50, W);
+    await b.sync();
+    admittedByA += await admit(a, "k", 50, 5); // a's clock is a few ms behind: still the old window
+    await a.sync();
+    admittedByA += await admit(a, "k", 50, 50);
+    assert.equal(admittedByA, 49, "a never admits past the limit, and counts b's call once synced");
+  });
+
+  test("three units with interleaved syncs stay within limit + (units − 1) × calls per unit per sync period", async () => {
+    const clock = createManualClock(T0 + 1000);
+    const units = [0, 1, 2].map(() => fast({ clock, prefix: `${prefix}three:` }));
+    const limit = 50;
+    // r × T of the documented bound: T is one sync interval (a round: 2 calls before the sync and 2
+    // while it flies) plus one round trip (2 more calls), the longest a unit stays blind to another's.
+    const perPeriod = 6;
+    const admittedBy = [0, 0, 0];
+    for (let round = 0; round < 40; round++) {
+      for (const [i, unit] of units.entries())
+        admittedBy[i] = (admittedBy[i] ?? 0) + (await admit(unit, "k", limit, 2));
+      const syncs = units.map((u) => u.sync());
+      for (const [i, unit] of units.entries())
+        admittedBy[i] = (admittedBy[i] ?? 0) + (await admit(unit, "k", limit, 2));
+      await Promise.all(syncs);
+      clock.advance(10);
+    }
+    const admitted = admittedBy.reduce((a, b) => a + b, 0);
+    const bound = limit + (units.length - 1) * Math.min(limit, perPeriod);
+    console.log(
+      `fast mode, 3 units, interleaved syncs: admitted ${admitted} (${admittedBy.join("/")}) for limit ${limit}; bound ${bound}`,
+    );
+    for (const count of admittedBy) assert.ok(count <= limit, `one unit admitted ${count}`);
+    assert.ok(admitted >= limit, `admitted ${admitted}`);
+    assert.ok(admitted <= bound, `admitted ${admitted} > ${bound}`);
+  });
+});

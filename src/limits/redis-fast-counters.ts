@@ -54,6 +54,13 @@ interface Entry {
   /** This unit's calls not yet pushed, for windowStart − windowMs and windowStart. */
   pendingPrevious: number;
   pendingCurrent: number;
+  /**
+   * Calls pushed by the sync script now in flight (window start, previous, current): no longer
+   * pending, not yet in Redis's reply, but still this unit's calls, so decisions keep counting them.
+   */
+  flightStart: number;
+  flightPrevious: number;
+  flightCurrent: number;
   lastUsed: number;
   loaded: Promise<void> | undefined;
 }
@@ -70,7 +77,10 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
 
   function advance(entry: Entry, now: number): void {
     const start = now - (now % entry.windowMs);
-    if (start === entry.windowStart) return;
+    // Behind the entry (Redis already moved the key to the next window: another unit's clock or
+    // script got there first): never go back, that would drop both buckets. decide() judges at
+    // the window's start instead.
+    if (start <= entry.windowStart) return;
     if (start === entry.windowStart + entry.windowMs) {
       entry.previous = entry.current;
       entry.pendingPrevious = entry.pendingCurrent;
@@ -91,10 +101,17 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
     // its own calls to the limit (the cluster total may reach N × limit until Redis is back).
     if (!health.isUp() && !failOpen) return health.rateFallback(limit);
     advance(entry, now);
+    const at = Math.max(now, entry.windowStart);
     scratch.windowStart = entry.windowStart;
     scratch.previous = entry.previous + entry.pendingPrevious;
     scratch.current = entry.current + entry.pendingCurrent;
-    const result = slidingWindowHit(scratch, now, limit, entry.windowMs, increment);
+    if (entry.flightStart === entry.windowStart) {
+      scratch.previous += entry.flightPrevious;
+      scratch.current += entry.flightCurrent;
+    } else if (entry.flightStart + entry.windowMs === entry.windowStart) {
+      scratch.previous += entry.flightCurrent;
+    }
+    const result = slidingWindowHit(scratch, at, limit, entry.windowMs, increment);
     if (result.allowed) entry.pendingCurrent += increment;
     return result;
   }
@@ -108,6 +125,9 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
       keys.push(entry.redisKey);
       args.push(entry.windowMs, entry.windowStart, entry.pendingPrevious, entry.pendingCurrent);
       sent.push(entry.windowStart, entry.pendingPrevious, entry.pendingCurrent);
+      entry.flightStart = entry.windowStart;
+      entry.flightPrevious = entry.pendingPrevious;
+      entry.flightCurrent = entry.pendingCurrent;
       entry.pendingPrevious = 0;
       entry.pendingCurrent = 0;
     }
@@ -115,12 +135,14 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
       const reply = (await runScript(client, SYNC_SCRIPT, keys, args)) as number[];
       health.ok();
       entries.forEach((entry, i) => {
+        landed(entry);
         adopt(entry, Number(reply[3 * i]), Number(reply[3 * i + 1]), Number(reply[3 * i + 2]));
       });
     } catch (error) {
       health.failed(error);
       // Keep the unsent calls for the next attempt, in whichever bucket they now belong to.
       entries.forEach((entry, i) => {
+        landed(entry);
         const sentStart = sent[3 * i] ?? 0;
         const sentPrevious = sent[3 * i + 1] ?? 0;
         const sentCurrent = sent[3 * i + 2] ?? 0;
@@ -132,6 +154,12 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
         }
       });
     }
+  }
+
+  /** The script answered (its reply counts the pushed calls) or failed (they go back to pending). */
+  function landed(entry: Entry): void {
+    entry.flightPrevious = 0;
+    entry.flightCurrent = 0;
   }
 
   /** Merge Redis's view (window start ws) with calls made locally while the script ran. */
@@ -239,6 +267,9 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
           current: 0,
           pendingPrevious: 0,
           pendingCurrent: 0,
+          flightStart: 0,
+          flightPrevious: 0,
+          flightCurrent: 0,
           lastUsed: now,
           loaded: undefined,
         };

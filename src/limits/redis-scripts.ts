@@ -17,6 +17,10 @@ function script(source: string): LuaScript {
  * Sliding-window advance shared by the rate and sync scripts (the Lua twin of advanceWindow): reads a
  * key's window start, previous and current counts and moves them to the window holding `now`. The
  * fourth result tells whether the key existed, so a sync that adds nothing does not create it.
+ * A caller whose `now` is behind the key (a gateway clock a few ms slow, or a script sent just
+ * before a boundary and run after another unit's crossed it) never moves the key back: that would
+ * wipe both buckets and let every unit admit a fresh allowance. Its calls land in the bucket they
+ * belong to, if that bucket is still held.
  */
 const ADVANCE = `
 local function advance(key, now, w)
@@ -25,7 +29,7 @@ local function advance(key, now, w)
   local ws = tonumber(s[1]) or start
   local p = tonumber(s[2]) or 0
   local c = tonumber(s[3]) or 0
-  if start ~= ws then
+  if start > ws then
     if start == ws + w then p = c else p = 0 end
     c = 0
     ws = start
@@ -39,6 +43,8 @@ export const RATE_SCRIPT = script(`${ADVANCE}
 local now = tonumber(ARGV[1])
 local w = tonumber(ARGV[2])
 local ws, p, c = advance(KEYS[1], now, w)
+-- A caller behind the key's window (see advance) is judged at the window's start: full weight on p.
+if now < ws then now = ws end
 local limit = tonumber(ARGV[3])
 local inc = tonumber(ARGV[4])
 local wp = 0
