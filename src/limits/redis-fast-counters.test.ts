@@ -210,6 +210,17 @@ describe("redis fast mode never lets one unit past the limit on its own", () => 
     assert.equal(admittedByA, 49, "a never admits past the limit, and counts b's call once synced");
   });
 
+  test("a key still loading when a sync round looks for idle keys is kept, not loaded twice", async () => {
+    const clock = createManualClock(T0 + 1000);
+    const unit = fast({ clock, prefix: `${prefix}loading:` });
+    const first = unit.hit("k", 2, 1000); // its load waits for the next event-loop turn
+    clock.advance(2000); // two windows since the key was created: it looks idle
+    await unit.sync();
+    assert.equal((await first).allowed, true);
+    assert.deepEqual(await unit.hit("k", 2, 1000), { allowed: true, count: 2, remaining: 0, retryAfterMs: 0 });
+    assert.equal((await unit.hit("k", 2, 1000)).allowed, false);
+  });
+
   test("three units with interleaved syncs stay within limit + (units − 1) × calls per unit per sync period", async () => {
     const clock = createManualClock(T0 + 1000);
     const units = [0, 1, 2].map(() => fast({ clock, prefix: `${prefix}three:` }));

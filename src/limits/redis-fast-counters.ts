@@ -4,7 +4,9 @@
 // Each key keeps what Redis last said (window start, previous, current) plus this unit's calls not
 // yet pushed. A key's first call on a unit awaits one load from Redis (batched with the other new
 // keys of the same event-loop turn), so a fresh unit starts from the cluster's count instead of
-// from zero; every later call is synchronous.
+// from zero; every later call is synchronous. Calls being pushed keep counting locally until Redis's
+// reply (which includes them) arrives, and a key never moves back a window (locally or in Lua) when
+// a unit's clock or script is behind another's: so one unit alone never admits past the limit.
 //
 // Overshoot bound: a unit sees other units' calls only at sync time, so with N units sharing a key
 // each can admit up to the allowance it last saw during one sync period T (syncIntervalMs plus the
@@ -193,13 +195,16 @@ export function createFastRedisCounterStore(options: FastRedisCounterOptions): F
     let batch: Entry[] = [];
     for (const [windowMs, table] of tables) {
       for (const [key, entry] of table) {
+        // A key still loading is neither idle nor syncable: dropping it would leave its waiting
+        // calls counted on an orphan that is never pushed, and the next call would load it again.
+        if (entry.loaded !== undefined) continue;
         const idle = now - entry.lastUsed >= 2 * windowMs;
         const pending = entry.pendingPrevious + entry.pendingCurrent > 0;
         if (idle && !pending) {
           table.delete(key);
           continue;
         }
-        if (entry.loaded === undefined) batch.push(entry);
+        batch.push(entry);
         if (batch.length === SYNC_BATCH) {
           work.push(syncBatch(batch));
           batch = [];
