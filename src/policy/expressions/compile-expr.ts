@@ -221,12 +221,28 @@ export abstract class ExprCompiler extends CallCompiler {
     return undefined;
   }
 
+  /** The slot of a local variable target, for assignments that need no Ref object per evaluation. */
+  private localSlot(target: Expr): number | undefined {
+    return target.kind === "name" ? this.lookup(target.name)?.slot : undefined;
+  }
+
   protected assign(e: Extract<Expr, { kind: "assign" }>): Node {
     const target = this.assignTo(e.target, e.at);
     const value = this.expr(e.value);
     if (!target) return { ev: () => null, type: "!" };
     const { bind } = target;
     const v = value.ev;
+    const slot = this.localSlot(e.target);
+    if (e.op === "=" && slot !== undefined) {
+      return {
+        ev: (env) => {
+          const x = v(env);
+          env.slots[slot] = x;
+          return x;
+        },
+        type: value.type,
+      };
+    }
     if (e.op === "=") {
       return {
         ev: (env) => {
@@ -258,6 +274,18 @@ export abstract class ExprCompiler extends CallCompiler {
     const { bind } = target;
     const delta = e.op === "++" ? 1 : -1;
     const prefix = e.prefix;
+    const slot = this.localSlot(e.target);
+    if (slot !== undefined) {
+      // i++ / --i on a local: read and write the slot directly.
+      return {
+        ev: (env) => {
+          const old = Number(env.slots[slot]);
+          env.slots[slot] = old + delta;
+          return prefix ? old + delta : old;
+        },
+        type: target.type,
+      };
+    }
     return {
       ev: (env) => {
         const ref = bind(env);

@@ -109,3 +109,18 @@ const splits: Array<[string, unknown]> = [
 test("string.Split keeps its results", () => {
   for (const [source, expected] of splits) assert.equal(run(source), expected, source);
 });
+
+// Assignments and ++/-- on locals write the slot directly; results as produced by the general Ref path.
+const locals: Array<[string, unknown]> = [
+  ["@{ int i = 0; int n = 0; while (i < 5) { n = n + i; i++; } return n; }", 10],
+  ["@{ int i = 10; var a = i--; var b = --i; return a * 100 + b + i; }", 1016],
+  ['@{ string s = "x"; s = s + "y"; s += "z"; return s; }', "xyz"],
+  ["@{ var x = 1; var y = (x = 5) + x; return y; }", 10],
+  ["@{ var total = 0; for (int i = 0; i < 4; i++) { total += i; } return total; }", 6],
+  ['@{ string v = null; v ??= "d"; return v; }', "d"],
+  ['@{ var list = new List<int>(); int k = 0; list.Add(k++); list.Add(++k); return string.Join(",", list); }', "0,2"],
+];
+
+test("assignments to locals keep their results", () => {
+  for (const [source, expected] of locals) assert.equal(run(source), expected, source);
+});
