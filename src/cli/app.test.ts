@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { Agent, fetch } from "undici";
-import { startApp } from "./app.js";
+import { portalOrigins, startApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 
 const dirs: string[] = [];
@@ -96,6 +96,17 @@ test("a busy management port is a ConfigError naming management.port", async () 
   } finally {
     await first.close();
   }
+});
+
+test("try-it CORS: a derived localhost portal URL also allows 127.0.0.1 and [::1]; a configured one only itself", () => {
+  assert.deepEqual(portalOrigins("http://localhost:8081", true), [
+    "http://localhost:8081",
+    "http://127.0.0.1:8081",
+    "http://[::1]:8081",
+  ]);
+  assert.deepEqual(portalOrigins("http://localhost:8081", false), ["http://localhost:8081"]);
+  assert.deepEqual(portalOrigins("http://10.0.0.4:8081", true), ["http://10.0.0.4:8081"]);
+  assert.deepEqual(portalOrigins("https://portal.contoso.internal/", false), ["https://portal.contoso.internal"]);
 });
 
 test("busy gateway and portal ports are ConfigErrors naming their keys", async () => {

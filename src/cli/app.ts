@@ -39,6 +39,17 @@ export interface StartOptions {
 
 const hostForUrl = (host: string) => (host === "0.0.0.0" || host === "::" ? "localhost" : host);
 
+/**
+ * Origins the gateway's CORS answers for the portal's try-it console. Without a configured publicUrl
+ * the portal is "localhost", but users open it as 127.0.0.1 or [::1] just as often: same machine.
+ */
+export function portalOrigins(portalUrl: string, derived: boolean): string[] {
+  const url = new URL(portalUrl);
+  if (!derived || url.hostname !== "localhost") return [url.origin];
+  const port = url.port ? `:${url.port}` : "";
+  return [url.origin, `${url.protocol}//127.0.0.1${port}`, `${url.protocol}//[::1]${port}`];
+}
+
 const LISTEN_CODES = new Set(["EADDRINUSE", "EACCES", "EADDRNOTAVAIL"]);
 
 /**
@@ -177,7 +188,7 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
         httpPort: config.gateway.httpPort,
         httpsPort: config.gateway.httpsPort,
         tls: { cert: gatewayTls.cert, key: gatewayTls.key },
-        portalOrigins: [new URL(portalUrl).origin],
+        portalOrigins: portalOrigins(portalUrl, config.portal.publicUrl === undefined),
         serviceName: config.serviceName,
         location: config.location,
         logLevel: config.log.level,
