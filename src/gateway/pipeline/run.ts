@@ -151,8 +151,13 @@ export async function runPolicyPipeline(deps: HandlerDeps, run: PipelineRun): Pr
       resolve({
         statusCode: err && !res.headersSent ? 500 : response.statusCode,
         backendMs: ctx.backendMs,
-        error: err,
+        // When on-error answered, the access log still says why (APIM's LastError).
+        error: err ?? (ctx.lastError === undefined ? undefined : new Error(describeLastError(ctx.lastError))),
       });
     });
   });
+}
+
+function describeLastError(e: { source: string; reason: string; message: string; section: string }): string {
+  return `${e.source}${e.reason ? `/${e.reason}` : ""} in ${e.section}: ${e.message}`;
 }
