@@ -71,8 +71,16 @@ export const serveCommand: Command = {
       }
       throw err;
     }
-    if (app)
+    if (app) {
       console.log(`moat: management API listening on ${app.managementUrl} (service "${app.config.serviceName}")`);
+      const c = app.config;
+      if (c.role === "all" && c.units <= 1)
+        console.log(
+          `moat: gateway on http://${c.gateway.host}:${c.gateway.httpPort} and https://${c.gateway.host}:${c.gateway.httpsPort}`,
+        );
+      if (c.role !== "gateway")
+        console.log(`moat: developer portal on ${c.portal.publicUrl ?? `http://${c.portal.host}:${c.portal.port}`}`);
+    }
     if (app?.generatedAdminKey) {
       console.log(`moat: generated administrator key (shown once, stored in ${app.config.dataDir}/admin.key):`);
       console.log(`  ${app.adminKey}`);
