@@ -5,6 +5,8 @@ import { exportOpenApi } from "./export.js";
 import { importOpenApi } from "./import.js";
 import { isObject, type JsonObject } from "./types.js";
 
+type Representation = { typeName?: string; schemaId?: string };
+
 const pet = { type: "object", required: ["name"], properties: { name: { type: "string" } } };
 
 function definitionsOf(document: JsonObject | undefined): JsonObject {
@@ -47,10 +49,13 @@ test("OpenAPI 3: inline request and response schemas are named after the operati
   ]);
   assert.deepEqual(defs.CreatePetRequest, pet);
   const post = result.operations.find((o) => o.properties.method === "POST")?.properties;
-  assert.equal(post?.request?.representations?.[0]?.typeName, "CreatePetRequest");
-  assert.equal(post?.request?.representations?.[0]?.schemaId, result.schemas[0]?.id);
+  const postRep = (post?.request?.representations as Representation[] | undefined)?.[0];
+  assert.equal(postRep?.typeName, "CreatePetRequest");
+  assert.equal(postRep?.schemaId, result.schemas[0]?.id);
   // a bare string stays inline: no definition, no typeName
-  const plain = post?.responses?.find((r) => r.statusCode === 400)?.representations?.[0];
+  const plain = (
+    post?.responses?.find((r) => r.statusCode === 400)?.representations as Representation[] | undefined
+  )?.[0];
   assert.equal(plain?.typeName, undefined);
 
   const exported = exportOpenApi({ displayName: "t", path: "pets" }, result.operations, {
