@@ -67,6 +67,8 @@ export class GatewayContext implements PolicyContext {
   /** Milliseconds spent waiting for the backend (access log). */
   backendMs: number | undefined = undefined;
   readonly needsResponseBody: boolean;
+  /** The expression engine's per-request `context` view (PolicyContext.expressionView): declared for one shape. */
+  expressionView: unknown = undefined;
   private controller: AbortController | undefined;
 
   constructor(init: ContextInit) {
