@@ -12,6 +12,7 @@ import type {
   SubscriptionProperties,
   UserProperties,
 } from "../../model/resources.js";
+import { toOperationContract } from "../../policy/operation-contract.js";
 import type { DeploymentInfo, PolicyEnvironment, SubscriptionInfo, UserInfo } from "../../policy/types.js";
 import type { Snapshot } from "../../store/contract.js";
 import type { PolicyEngine } from "../policy-engine.js";
@@ -179,6 +180,13 @@ export function buildGatewaySnapshot(snapshot: Snapshot, options: BuildOptions):
   }
 
   const env = buildEnvironment(all, backends);
+  // Each operation compiles with its API's definition: validate-* and mock-response read it.
+  const apiSchemasOf = new Map<string, Map<string, unknown>>();
+  for (const s of all<{ document?: unknown }>("apiSchema")) {
+    const schemas = apiSchemasOf.get(s.parentId) ?? new Map<string, unknown>();
+    schemas.set(s.name, s.properties.document);
+    apiSchemasOf.set(s.parentId, schemas);
+  }
   const loggers = new Map<string, LoggerRoute>();
   for (const l of all<Record<string, unknown>>("logger")) loggers.set(l.name, compileLogger(l.name, l.properties));
   const certificates = new Map<string, CertificateMaterial>();
@@ -196,7 +204,13 @@ export function buildGatewaySnapshot(snapshot: Snapshot, options: BuildOptions):
   }
   const entries: RouteEntry<ApiRoute>[] = [];
   for (const a of all<ApiProperties>("api")) {
-    const route = compileApi(a, operationsOf.get(a.id) ?? [], openProductOfApi, policyOf, warn);
+    const apiSchemas = apiSchemasOf.get(a.id);
+    const envFor = (o: StoredEntity<OperationProperties>): PolicyEnvironment => ({
+      ...env,
+      ...(apiSchemas ? { apiSchemas } : {}),
+      operationContract: toOperationContract(o.properties),
+    });
+    const route = compileApi(a, operationsOf.get(a.id) ?? [], openProductOfApi, policyOf, warn, envFor);
     const p = a.properties;
     const segments = splitPath(`/${p.path ?? ""}`);
     const vs = p.apiVersionSetId ? versionSets.get(lastSegment(p.apiVersionSetId)) : undefined;
@@ -253,7 +267,7 @@ export function buildGatewaySnapshot(snapshot: Snapshot, options: BuildOptions):
       else {
         const result = engine.compilePipeline(
           { global: globalPolicy, product: productPolicy, api: api.policy, operation: operation.policy },
-          env,
+          operation.env ?? env,
         );
         entry = result.pipeline
           ? { kind: "pipeline", pipeline: result.pipeline }
@@ -285,6 +299,7 @@ function compileApi(
   openProducts: ReadonlyMap<string, ProductRoute>,
   policyOf: (id: string) => string | undefined,
   warn: (m: string) => void,
+  envFor: (o: StoredEntity<OperationProperties>) => PolicyEnvironment,
 ): ApiRoute {
   const p = a.properties;
   const protocols = p.protocols ?? ["https"];
@@ -304,6 +319,7 @@ function compileApi(
       }),
       policy: policyOf(o.id),
       pipelines: new Map(),
+      env: envFor(o),
     };
     ops.push({ method: o.properties.method, urlTemplate: o.properties.urlTemplate, value: op });
   }

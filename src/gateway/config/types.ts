@@ -5,6 +5,7 @@ import type {
   DeploymentInfo,
   OperationInfo,
   Pipeline,
+  PolicyEnvironment,
   ProductInfo,
   SubscriptionInfo,
   UserInfo,
@@ -33,6 +34,8 @@ export interface OperationRoute {
   readonly policy: string | undefined;
   /** Lazily filled: one entry per product context (undefined = no product). */
   readonly pipelines: Map<ProductRoute | undefined, PipelineEntry>;
+  /** The policy environment with this operation's API definition (schemas, parameters, examples). */
+  readonly env?: PolicyEnvironment;
 }
 
 export interface ApiRoute {
