@@ -3,9 +3,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
+import { sharedPath } from "../test-support/shared-dir.js";
 import { type Harness, startHarness } from "./test-support/harness.js";
 
-const corpus = "/work/shared/corpus/openapi";
+const corpus = sharedPath("corpus/openapi");
 // biome-ignore lint/suspicious/noExplicitAny: stored entities are compared loosely
 type Loose = any;
 

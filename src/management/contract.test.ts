@@ -7,12 +7,13 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { parse as parseYaml } from "yaml";
+import { sharedPath } from "../test-support/shared-dir.js";
 import { normalizeRef } from "./arm.js";
 import { compileRouter } from "./router.js";
 import { createRoutes } from "./routes.js";
 import { type Harness, type Res, startHarness, testCert } from "./test-support/harness.js";
 
-const corpus = process.env.MOAT_TEST_CORPUS ?? join(import.meta.dirname, "../../../shared/corpus/management-api");
+const corpus = process.env.MOAT_TEST_CORPUS ?? sharedPath("corpus/management-api");
 const servicePrefix =
   /^\/subscriptions\/\{subscriptionId\}\/resourceGroups\/\{resourceGroupName\}\/providers\/Microsoft\.ApiManagement\/service\/\{serviceName\}/;
 

@@ -4,11 +4,12 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { sharedPath } from "../test-support/shared-dir.js";
 import { loadServiceTags } from "./service-tags.js";
 import { checkTemplate } from "./template-check.js";
 import { fixtureCatalog, sampleTagsPath } from "./test-support/fixtures.js";
 
-const root = "/work/shared/corpus/network-templates";
+const root = sharedPath("corpus/network-templates");
 const quickstart = `${root}/quickstart-templates-2021`;
 
 function files(dir: string, out: string[] = []): string[] {

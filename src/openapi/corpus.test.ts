@@ -4,9 +4,10 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { after, test } from "node:test";
+import { sharedPath } from "../test-support/shared-dir.js";
 import { importOpenApi } from "./import.js";
 
-const corpus = process.env.MOAT_TEST_OPENAPI_CORPUS ?? "/work/shared/corpus/openapi";
+const corpus = process.env.MOAT_TEST_OPENAPI_CORPUS ?? sharedPath("corpus/openapi");
 
 function documents(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir).sort()) {

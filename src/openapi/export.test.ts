@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { parse } from "yaml";
+import { sharedPath } from "../test-support/shared-dir.js";
 import { exportOpenApi } from "./export.js";
 import { importOpenApi } from "./import.js";
 import type { ExportFormat, ImportResult } from "./types.js";
@@ -10,7 +11,7 @@ import type { ExportFormat, ImportResult } from "./types.js";
 /** swagger-parser's document type, named without importing openapi-types (not our dependency). */
 type ApiDocument = Parameters<typeof SwaggerParser.dereference>[1];
 
-const corpus = process.env.MOAT_TEST_OPENAPI_CORPUS ?? "/work/shared/corpus/openapi";
+const corpus = process.env.MOAT_TEST_OPENAPI_CORPUS ?? sharedPath("corpus/openapi");
 const samples = [
   "oai-examples/v3.0/yaml/petstore-expanded.yaml",
   "oai-examples/v2.0/json/uber.json",

@@ -4,10 +4,11 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { sharedPath } from "../test-support/shared-dir.js";
 import { validatePolicyDocument } from "./pipeline.js";
 import { emptyEnvironment } from "./test-support/fake-context.js";
 
-const EXAMPLES = new URL("../../../shared/corpus/policies/policy-snippets/examples/", import.meta.url).pathname;
+const EXAMPLES = `${sharedPath("corpus/policies/policy-snippets/examples")}/`;
 
 // A small deterministic generator so a failure can be replayed.
 function lcg(seed: number): () => number {

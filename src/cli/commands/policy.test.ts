@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { sharedPath } from "../../test-support/shared-dir.js";
 import { checkPolicyFiles, formatCheck, policyCommand } from "./policy.js";
 
-const CORPUS = new URL("../../../../shared/corpus/policies/", import.meta.url).pathname;
+const CORPUS = `${sharedPath("corpus/policies")}/`;
 
 describe("moat policy check", () => {
   const dir = mkdtempSync(join(tmpdir(), "moat-policy-"));

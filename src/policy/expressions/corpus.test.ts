@@ -5,11 +5,12 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
+import { sharedPath } from "../../test-support/shared-dir.js";
 import { compileExpression, isExpression } from "./index.js";
 import { CsException } from "./runtime/errors.js";
 import { extractExpressions, fakeContext } from "./test-support.js";
 
-const ROOT = "/work/shared/corpus/policies";
+const ROOT = sharedPath("corpus/policies");
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

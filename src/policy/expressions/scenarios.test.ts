@@ -3,11 +3,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { sharedPath } from "../../test-support/shared-dir.js";
 import { compileExpression, toPolicyString } from "./index.js";
 import type { FakeContextOptions } from "./test-support.js";
 import { extractExpressions, fakeContext } from "./test-support.js";
 
-const ROOT = "/work/shared/corpus/policies/";
+const ROOT = `${sharedPath("corpus/policies")}/`;
 
 /** The first expression in `file` whose source contains `marker`. */
 function corpusExpression(file: string, marker: string): string {
