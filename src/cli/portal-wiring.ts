@@ -18,6 +18,7 @@ export interface PortalDeps {
   readonly secret: string;
   /** Overrides the try-it target (default: the gateway's HTTP listener from configuration). */
   readonly gatewayUrl?: string;
+  readonly gatewayHttpsUrl?: string;
   readonly log?: PortalOptions["log"];
   /** Test-only hooks; `moat serve` never sets them. */
   readonly testHooks?: PortalOptions["testHooks"];
@@ -60,6 +61,7 @@ export async function startPortal(config: Readonly<MoatConfig>, deps: PortalDeps
     mailer,
     secret,
     gatewayUrl,
+    gatewayHttpsUrl: deps.gatewayHttpsUrl ?? `https://${hostForUrl(config.gateway.host)}:${config.gateway.httpsPort}`,
     organizationName: config.serviceName,
     log,
     // The same default the management API and the gateway's CORS list use, so mail links, the

@@ -59,6 +59,7 @@ export interface PortalApp {
   readonly render: RenderView;
   readonly organizationName: string;
   readonly gatewayUrl: string;
+  readonly gatewayHttpsUrl: string | undefined;
   readonly testHooks: PortalTestHooks;
   /** Absolute base URL of the portal, for links in e-mails (never taken from the Host header). */
   publicUrl(): string;

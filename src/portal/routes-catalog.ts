@@ -85,7 +85,7 @@ async function apiPage(app: PortalApp, ctx: Ctx): Promise<void> {
   const props = (apiRes.body as { properties?: Record<string, unknown> }).properties ?? {};
   const keyNames = (props.subscriptionKeyParameterNames ?? {}) as { header?: string };
   const keyHeader = keyNames.header || "Ocp-Apim-Subscription-Key";
-  const base = `${app.gatewayUrl.replace(/\/$/, "")}${entry.path ? `/${entry.path.replace(/^\//, "")}` : ""}`;
+  const base = `${gatewayFor(app, props.protocols).replace(/\/$/, "")}${entry.path ? `/${entry.path.replace(/^\//, "")}` : ""}`;
   const selectedId = ctx.url.searchParams.get("operation") ?? operations[0]?.id;
   const selected = operations.find((o) => o.id === selectedId) ?? operations[0];
 
@@ -154,3 +154,9 @@ export const catalogRoutes: readonly Route[] = [
   { method: "GET", path: "/products/:product", handler: productPage },
   { method: "GET", path: "/apis/:api", handler: apiPage },
 ];
+
+/** APIs that do not accept plain http are shown (and tried) on the gateway's https URL. */
+function gatewayFor(app: PortalApp, protocols: unknown): string {
+  const httpsOnly = Array.isArray(protocols) && protocols.length > 0 && !protocols.includes("http");
+  return httpsOnly && app.gatewayHttpsUrl ? app.gatewayHttpsUrl : app.gatewayUrl;
+}

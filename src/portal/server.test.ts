@@ -312,6 +312,27 @@ describe("catalog", () => {
       assert.ok(page.html.includes(lang), lang);
     assert.match(page.html, /id="tryit"/);
     assert.doesNotMatch(page.html, /<script>/, "no inline script (CSP)");
+    assert.match(t, /Base URL http:\/\/127\.0\.0\.1:9\/echo/, "an API that accepts http is shown on the http gateway");
+  });
+
+  test("an https-only API is shown and tried on the gateway's https URL", async () => {
+    const admin = { kind: "admin" } as const;
+    const patch = (protocols: string[]) =>
+      stack.client.expect("PATCH", "/apis/echo", admin, [200, 204], {
+        body: { properties: { protocols } },
+        headers: { "if-match": "*" },
+      });
+    await patch(["https"]);
+    try {
+      const page = await createFormClient(stack.url).get("/apis/echo");
+      assert.match(text(page.html), /Base URL https:\/\/127\.0\.0\.1:10\/echo/);
+      assert.match(
+        page.headers.get("content-security-policy") ?? "",
+        /connect-src 'self' http:\/\/127\.0\.0\.1:9 https:\/\/127\.0\.0\.1:10/,
+      );
+    } finally {
+      await patch(["http", "https"]);
+    }
   });
 });
 

@@ -32,6 +32,8 @@ export interface PortalOptions {
   readonly publicUrl?: string;
   /** Gateway base URL the try-it console calls from the browser. */
   readonly gatewayUrl: string;
+  /** The gateway's HTTPS URL, shown for APIs that accept only https (Azure's default). */
+  readonly gatewayHttpsUrl?: string;
   readonly organizationName?: string;
   /** Secure cookies; default: true when publicUrl is https. Plain-HTTP development leaves it off. */
   readonly secureCookies?: boolean;
@@ -117,7 +119,10 @@ export function createPortal(options: PortalOptions): Portal {
   const once = createOnceSet(clock);
   let publicUrl = options.publicUrl?.replace(/\/$/, "");
   const secure = options.secureCookies ?? publicUrl?.startsWith("https:") ?? false;
-  const gatewayOrigin = new URL(options.gatewayUrl).origin;
+  const gatewayOrigins = [options.gatewayUrl, options.gatewayHttpsUrl]
+    .filter((u): u is string => u !== undefined)
+    .map((u) => new URL(u).origin)
+    .join(" ");
   const app: PortalApp = {
     management: options.management,
     mailer: options.mailer,
@@ -132,6 +137,7 @@ export function createPortal(options: PortalOptions): Portal {
     render: createViews(),
     organizationName: options.organizationName ?? "Moat",
     gatewayUrl: options.gatewayUrl,
+    gatewayHttpsUrl: options.gatewayHttpsUrl,
     testHooks: options.testHooks ?? {},
     publicUrl: () => publicUrl ?? "http://localhost",
   };
@@ -148,7 +154,7 @@ export function createPortal(options: PortalOptions): Portal {
     "img-src 'self' data:",
     "style-src 'self'",
     "script-src 'self'",
-    `connect-src 'self' ${gatewayOrigin}`,
+    `connect-src 'self' ${gatewayOrigins}`,
     "frame-ancestors 'none'",
     "form-action 'self'",
     "base-uri 'none'",

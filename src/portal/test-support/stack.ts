@@ -179,6 +179,7 @@ export async function startPortalStack(opts: StackOptions = {}): Promise<PortalS
     mailer,
     secret: "test-secret-0123456789abcdef",
     gatewayUrl: opts.gatewayUrl ?? "http://127.0.0.1:9",
+    gatewayHttpsUrl: "https://127.0.0.1:10",
     organizationName: "Moat Test",
     catalogTtlMs: 0,
     // Unexpected failures are printed so a failing test shows its cause.
