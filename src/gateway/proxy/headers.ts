@@ -1,25 +1,7 @@
 // Header rewriting between client and backend on flat raw-header arrays ([name, value, name, value…]),
 // which is what node:http gives and what undici and writeHead accept: no objects per request.
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1) plus the ones the gateway sets itself. */
-const REQUEST_DROP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "proxy-authenticate",
-  "proxy-authorization",
-  // node:http already answered "100 Continue" to the client; undici refuses to send Expect upstream.
-  "expect",
-  "host",
-  "x-forwarded-for",
-  "x-forwarded-proto",
-  "x-forwarded-host",
-]);
-
+/** Hop-by-hop headers (RFC 9110 §7.6.1): never forwarded in either direction. */
 const RESPONSE_DROP = new Set([
   "connection",
   "keep-alive",
@@ -30,6 +12,17 @@ const RESPONSE_DROP = new Set([
   "upgrade",
   "proxy-authenticate",
   "proxy-authorization",
+]);
+
+/** Hop-by-hop headers plus the ones the gateway sets itself on the way to the backend. */
+const REQUEST_DROP = new Set([
+  ...RESPONSE_DROP,
+  // node:http already answered "100 Continue" to the client; undici refuses to send Expect upstream.
+  "expect",
+  "host",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
 ]);
 
 export interface ForwardedFor {
