@@ -7,14 +7,12 @@ import { join } from "node:path";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { BoundAddress } from "../gateway/server/listeners.js";
 import { startGatewayUnit } from "../gateway/unit.js";
-import type { FailMode } from "../limits/index.js";
 import { StoreError } from "../store/contract.js";
 import { createConfigStore } from "../store/open-store.js";
 import { createBackedStore } from "./backed-store.js";
-import type { LimitsMode } from "./limits-backend.js";
 import { checkUnitLocation, describeLocationCheck } from "./location.js";
 import { type MetricsServer, startMetricsServer } from "./metrics-server.js";
-import { startUnitLimits } from "./unit-limits.js";
+import { startUnitLimits, type UnitLimitsOptions } from "./unit-limits.js";
 import { createUnitMetrics, type UnitMetrics } from "./unit-metrics.js";
 
 export type LogFn = (level: "info" | "warn" | "error", message: string) => void;
@@ -34,13 +32,7 @@ export interface GatewayRoleSpec {
   readonly portalOrigins: readonly string[];
   readonly logLevel: string;
   readonly redisUrl: string;
-  readonly limits: {
-    readonly mode: LimitsMode;
-    readonly failMode: FailMode;
-    readonly keyPrefix: string;
-    readonly syncIntervalMs?: number;
-    readonly commandTimeoutMs?: number;
-  };
+  readonly limits: UnitLimitsOptions["limits"];
   /** Internal metrics listener; absent = none. Port 0 picks a free port. */
   readonly metrics?: { readonly host: string; readonly port: number };
   /** Pause between attempts while the store is unreachable and no backup exists (default 1000 ms). */
