@@ -200,7 +200,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       const bound = await listeners.bind(options.addresses);
       if (options.metricsAddress && !metricsListener)
-        metricsListener = await createMetricsListener(metrics.registry, options.metricsAddress);
+        metricsListener = await createMetricsListener(options.metricsAddress, [() => metrics.registry.metrics()]);
       return bound;
     },
     rebind(addresses) {

@@ -5,13 +5,13 @@
 // hand them to its workers.
 import { join } from "node:path";
 import { type Clock, systemClock } from "../core/clock.js";
+import { createMetricsListener, type MetricsListener } from "../gateway/observability/metrics-listener.js";
 import type { BoundAddress } from "../gateway/server/listeners.js";
 import { startGatewayUnit } from "../gateway/unit.js";
 import { StoreError } from "../store/contract.js";
 import { createConfigStore } from "../store/open-store.js";
 import { createBackedStore } from "./backed-store.js";
 import { checkUnitLocation, describeLocationCheck } from "./location.js";
-import { type MetricsServer, startMetricsServer } from "./metrics-server.js";
 import { startUnitLimits, type UnitLimitsOptions } from "./unit-limits.js";
 import { createUnitMetrics, type UnitMetrics } from "./unit-metrics.js";
 
@@ -121,17 +121,17 @@ export async function startGatewayRole(
       labels: { location: spec.location, unit: spec.unitName },
     });
     closers.push(async () => metrics.stop());
-    let server: MetricsServer | undefined;
+    let server: MetricsListener | undefined;
     if (spec.metrics) {
-      server = await startMetricsServer(spec.metrics.host, spec.metrics.port, [
+      server = await createMetricsListener({ ...spec.metrics, exclusive: true }, [
         () => unit.gateway.metrics(),
         () => metrics.registry.metrics(),
       ]);
-      closers.push(() => (server as MetricsServer).close());
+      closers.push(() => (server as MetricsListener).close());
     }
     return {
       addresses: unit.addresses,
-      metricsPort: server?.port,
+      metricsPort: server?.address.port,
       metrics,
       get revision() {
         return unit.gateway.snapshotRevision;

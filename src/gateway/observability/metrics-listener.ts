@@ -1,8 +1,8 @@
 // Internal listener for Prometheus: `GET /metrics` only. Kept off the API listeners so that
-// consumers of the gateway never see operational data.
+// consumers of the gateway never see operational data. Several sources (the gateway's registry, a
+// scale-out unit's own metrics) are served as one exposition.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Registry } from "prom-client";
 import type { BoundAddress } from "../server/listeners.js";
 
 export interface MetricsListener {
@@ -10,9 +10,18 @@ export interface MetricsListener {
   close(): Promise<void>;
 }
 
+/** Where to listen; `exclusive` keeps cluster workers from sharing the port (a scrape must reach its unit). */
+export interface MetricsAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly exclusive?: boolean;
+}
+
+const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
 export async function createMetricsListener(
-  registry: Registry,
-  at: { host: string; port: number },
+  at: MetricsAddress,
+  sources: readonly (() => Promise<string>)[],
 ): Promise<MetricsListener> {
   const server = createServer((req, res) => {
     if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
@@ -21,14 +30,14 @@ export async function createMetricsListener(
         .end('{"statusCode":404,"message":"Resource not found"}');
       return;
     }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
+    Promise.all(sources.map((source) => source())).then(
+      (parts) => res.writeHead(200, { "content-type": CONTENT_TYPE }).end(parts.join("\n")),
       () => res.writeHead(500).end(),
     );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(at.port, at.host, () => resolve());
+    server.listen({ host: at.host, port: at.port, exclusive: at.exclusive ?? false }, () => resolve());
   });
   const info = server.address() as AddressInfo;
   return {
