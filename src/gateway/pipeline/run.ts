@@ -152,7 +152,7 @@ export async function runPolicyPipeline(deps: HandlerDeps, run: PipelineRun): Pr
         statusCode: err && !res.headersSent ? 500 : response.statusCode,
         backendMs: ctx.backendMs,
         // When on-error answered, the access log still says why (APIM's LastError).
-        error: err ?? (ctx.lastError === undefined ? undefined : new Error(describeLastError(ctx.lastError))),
+        error: err ?? (ctx.lastError === undefined ? undefined : describeLastError(ctx.lastError)),
       });
     });
   });
