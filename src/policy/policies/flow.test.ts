@@ -84,13 +84,20 @@ describe("retry", () => {
   test("delays: fixed, linear, exponential capped, first fast retry", () => {
     assert.equal(retryDelayMs(3, { intervalS: 2, firstFastRetry: false }), 2000);
     assert.equal(retryDelayMs(3, { intervalS: 2, deltaS: 1, firstFastRetry: false }), 4000);
+    // exponential: interval + (2^(n-1) - 1)·delta (jitter 1.0 here), capped at max-interval
+    const exp = { intervalS: 1, deltaS: 1, maxIntervalS: 5, firstFastRetry: false };
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => retryDelayMs(n, exp, () => 0.5)),
+      [1000, 2000, 4000, 5000],
+    );
+    // jitter stays within 0.8–1.2 of delta
     assert.equal(
-      retryDelayMs(3, { intervalS: 1, deltaS: 1, maxIntervalS: 5, firstFastRetry: false }, () => 0.5),
-      5000,
+      retryDelayMs(2, { ...exp, maxIntervalS: 30 }, () => 0),
+      1800,
     );
     assert.equal(
-      retryDelayMs(2, { intervalS: 1, deltaS: 1, maxIntervalS: 30, firstFastRetry: false }, () => 0.5),
-      4000,
+      retryDelayMs(2, { ...exp, maxIntervalS: 30 }, () => 1),
+      2200,
     );
     assert.equal(retryDelayMs(1, { intervalS: 9, firstFastRetry: true }), 0);
   });

@@ -1,12 +1,13 @@
 // <retry condition count interval [max-interval] [delta] [first-fast-retry]>…</retry>: runs the children
-// once, then again while the condition holds and attempts remain, waiting between attempts.
-import { setTimeout as sleep } from "node:timers/promises";
+// once, then again while the condition holds and attempts remain, waiting between attempts on the
+// services' clock (so tests advance time instead of waiting) and letting go when the client disconnects.
 import type { ParsedStatement } from "../definition.js";
 import { definePolicy } from "../definition.js";
 import type { Dyn } from "../dynamic.js";
 import { getter } from "../dynamic.js";
 import { isPromise } from "../sequence.js";
 import type { Outcome, PolicyContext } from "../types.js";
+import { PolicyError } from "../types.js";
 import { ALL_SECTIONS } from "./common.js";
 
 interface RetryConfig {
@@ -19,7 +20,14 @@ interface RetryConfig {
   children: ParsedStatement[];
 }
 
-/** Delay before retry number `n` (1-based), in ms: fixed, linear (delta) or exponential (delta + max-interval). */
+/**
+ * Delay before retry number `n` (1-based), in ms, as APIM documents it:
+ * - interval only: `interval` every time;
+ * - interval + delta: linear, `interval + (n - 1)·delta`;
+ * - interval + delta + max-interval: exponential, `interval + (2^(n-1) - 1)·random(0.8·delta, 1.2·delta)` capped
+ *   at max-interval (the docs' example: interval = delta = 10 s, max 100 s → about 10, 20, 40, 80, 100, 100 … s);
+ * - first-fast-retry: the first retry goes at once; the later ones keep their own number's delay.
+ */
 export function retryDelayMs(
   n: number,
   o: { intervalS: number; maxIntervalS?: number; deltaS?: number; firstFastRetry: boolean },
@@ -30,9 +38,21 @@ export function retryDelayMs(
   if (o.deltaS !== undefined && o.maxIntervalS === undefined) seconds = o.intervalS + (n - 1) * o.deltaS;
   else if (o.deltaS !== undefined && o.maxIntervalS !== undefined) {
     const jitter = 0.8 + random() * 0.4;
-    seconds = Math.min(o.intervalS + (2 ** n - 1) * jitter * o.deltaS, o.maxIntervalS);
+    seconds = Math.min(o.intervalS + (2 ** (n - 1) - 1) * jitter * o.deltaS, o.maxIntervalS);
   }
-  return Math.max(0, seconds * 1000);
+  return Math.max(0, Math.round(seconds * 1000));
+}
+
+/** Waits on the services' clock; a client that went away ends the retries (APIM's ClientConnectionFailure). */
+async function pause(ctx: PolicyContext, ms: number): Promise<void> {
+  try {
+    await ctx.services.clock.sleep(ms, ctx.signal);
+  } catch (error) {
+    if (!ctx.signal.aborted) throw error;
+    throw new PolicyError("retry", "ClientConnectionFailure", "The client disconnected while retry was waiting.", 499, {
+      cause: error,
+    });
+  }
 }
 
 export const retry = definePolicy<RetryConfig>({
@@ -69,7 +89,7 @@ export const retry = definePolicy<RetryConfig>({
           deltaS: delta?.(ctx),
           firstFastRetry: fast(ctx),
         });
-        if (wait > 0) await sleep(wait, undefined, { signal: ctx.signal });
+        await pause(ctx, wait);
         const next = body(ctx);
         out = isPromise(next) ? await next : next;
       }

@@ -1,6 +1,6 @@
 // A PolicyContext and PolicyServices for tests without a server: in-memory counters and caches on a
 // manual clock, recorded HTTP/log/metric calls, and a configurable backend for forward-request.
-import type { Clock } from "../../core/clock.js";
+import type { Clock, ManualClock } from "../../core/clock.js";
 import { createManualClock } from "../../core/clock.js";
 import type {
   CachedResponse,
@@ -17,7 +17,7 @@ import type {
 } from "../types.js";
 
 export interface FakeServices extends PolicyServices {
-  readonly clock: Clock & { advance(ms: number): void; set(ms: number): void };
+  readonly clock: ManualClock;
   readonly httpCalls: OutgoingHttpRequest[];
   readonly forwardCalls: ForwardOptions[];
   readonly logs: Array<{ loggerId: string; message: string; partitionId?: string }>;
@@ -150,6 +150,8 @@ export interface FakeRequest {
   body?: string;
   ipAddress?: string;
   matchedParameters?: Record<string, string>;
+  /** The request's abort signal (the client going away); default never aborts. */
+  signal?: AbortSignal;
 }
 
 export function parseRequestUrl(text: string): RequestUrl {
@@ -236,7 +238,7 @@ export function createFakeContext(
     tracing: true,
     trace: [],
     services,
-    signal: new AbortController().signal,
+    signal: request.signal ?? new AbortController().signal,
   };
 }
 
