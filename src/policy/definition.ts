@@ -12,6 +12,14 @@ export interface PolicyDefinition<Config> {
   readonly sections: readonly Section[];
   /** Scopes the statement may appear at (all when absent). */
   readonly scopes?: readonly ("global" | "workspace" | "product" | "api" | "operation")[];
+  /**
+   * How often the statement may appear, from the usage notes of Azure's policy reference: "document" for
+   * "can be used only once per policy definition" (rate-limit, quota), "section" for "can only be used once
+   * in a policy section" (cache-lookup, cache-store, cors). Nested and fragment-inlined statements count.
+   */
+  readonly once?: "document" | "section";
+  /** False when the reference says "not supported inside a policy fragment" (cache-lookup, cache-store). */
+  readonly inFragments?: boolean;
   parse(el: XmlElement, p: PolicyParser): Config | undefined;
   compile(config: Config, deps: CompileDeps): Step;
 }

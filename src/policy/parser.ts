@@ -56,6 +56,8 @@ export class PolicyParser {
   private readonly consumed = new WeakSet<XmlAttribute>();
   private readonly namedValues: NamedValueLookup;
   private readonly fragmentStack: string[] = [];
+  /** First occurrence of each policy that may appear once (per document or per section). */
+  private readonly firstOnce = new Map<string, XmlElement>();
 
   constructor(
     readonly env: PolicyEnvironment,
@@ -131,6 +133,14 @@ export class PolicyParser {
         el,
       );
     }
+    if (definition.once) this.checkOnce(definition.once, el);
+    if (definition.inFragments === false && (this.scope === "fragment" || this.fragmentStack.length > 0)) {
+      this.error(
+        "POLICY_ERR_NOT_IN_FRAGMENT",
+        `<${el.name}> at line ${el.line} is not supported inside a policy fragment; put it in the policy document itself`,
+        el,
+      );
+    }
     const before = this.diagnostics.length;
     const idAttr = this.attr(el, "id");
     const config = definition.parse(el, this);
@@ -152,6 +162,24 @@ export class PolicyParser {
         policyId: idAttr?.value ?? "",
       },
     };
+  }
+
+  /** Reports a second occurrence of a policy the reference allows once per document or per section. */
+  private checkOnce(once: "document" | "section", el: XmlElement): void {
+    const where = once === "document" ? "" : (this.section ?? "");
+    const key = `${where}\u0000${el.name}`;
+    const first = this.firstOnce.get(key);
+    if (!first) {
+      this.firstOnce.set(key, el);
+      return;
+    }
+    const limit =
+      once === "document" || !this.section ? "once per policy document" : `once in the ${this.section} section`;
+    this.error(
+      "POLICY_ERR_DUPLICATE_POLICY",
+      `<${el.name}> at line ${el.line} may appear only ${limit}; the first is at line ${first.line} (${first.path})`,
+      el,
+    );
   }
 
   /** Inlines a fragment's statements (include-fragment): parsed in the including section and scope. */

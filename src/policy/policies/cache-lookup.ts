@@ -31,6 +31,8 @@ export function cacheKey(ctx: PolicyContext, c: Config): string {
 export const cacheLookup = definePolicy<Config>({
   name: "cache-lookup",
   sections: ["inbound"],
+  once: "section",
+  inFragments: false,
   parse(el, p) {
     const m = p.mark();
     const byDeveloper = p.boolean(el, "vary-by-developer", { required: true, expression: false });

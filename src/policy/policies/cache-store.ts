@@ -9,6 +9,8 @@ import { CONTINUE } from "../types.js";
 export const cacheStore = definePolicy<{ duration: Dyn<number>; cacheResponse: Dyn<boolean> | undefined }>({
   name: "cache-store",
   sections: ["outbound"],
+  once: "section",
+  inFragments: false,
   parse(el, p) {
     const m = p.mark();
     p.children(el, []);

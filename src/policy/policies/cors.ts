@@ -37,6 +37,7 @@ function listOf(el: XmlElement | undefined, item: string, p: PolicyParser): stri
 export const cors = definePolicy<CorsConfig>({
   name: "cors",
   sections: ["inbound"],
+  once: "section",
   parse(el, p) {
     const m = p.mark();
     const credentials = p.boolean(el, "allow-credentials", { expression: false });

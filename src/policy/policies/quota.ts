@@ -82,6 +82,7 @@ export const quota = definePolicy<{ own: QuotaLimit; apis: Array<QuotaLimit & { 
   name: "quota",
   sections: ["inbound"],
   scopes: ["product"],
+  once: "document",
   parse(el, p) {
     const m = p.mark();
     const own = parseQuotaLimit(el, p, false, 0);

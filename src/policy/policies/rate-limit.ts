@@ -87,6 +87,7 @@ export const rateLimit = definePolicy<SubscriptionLimitConfig>({
   name: "rate-limit",
   sections: ["inbound"],
   scopes: ["product", "api", "operation"],
+  once: "document",
   parse(el, p) {
     const m = p.mark();
     const own = parseEntityLimit(el, p, { ...LIMIT_ATTRIBUTES, entity: false });

@@ -67,6 +67,11 @@ export const retry = definePolicy<RetryConfig>({
     const deltaS = p.integer(el, "delta", { min: 0, max: 300 });
     const firstFastRetry = p.boolean(el, "first-fast-retry");
     p.noText(el);
+    // The reference: "may contain any other policies as its child elements, except for wait policy".
+    for (const child of el.children) {
+      if (child.name === "wait")
+        p.error("POLICY_ERR_CHILD_NOT_ALLOWED", `<wait> at line ${child.line} is not allowed inside <retry>`, child);
+    }
     const children = p.statements(el.children);
     if (p.failedSince(m) || !condition || !count || !intervalS) return undefined;
     return { condition, count, intervalS, maxIntervalS, deltaS, firstFastRetry, children };
