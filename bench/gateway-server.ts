@@ -3,10 +3,9 @@
 // rate-limit-by-key + set-header on the bench API). Prints "ready <port>" when serving.
 import { pino } from "pino";
 import { systemClock } from "../src/core/clock.js";
-import { createGateway } from "../src/gateway/index.js";
+import { apimPolicyEngine, createGateway } from "../src/gateway/index.js";
 import { createTestCaches } from "../src/gateway/testing/harness.js";
 import { createMemoryCounterStore } from "../src/limits/memory-counters.js";
-import { compilePipeline, defaultGlobalPolicy, runPipeline } from "../src/policy/index.js";
 import type { WriteOp } from "../src/store/contract.js";
 import { createSqliteStore } from "../src/store/sqlite/sqlite-store.js";
 
@@ -67,7 +66,7 @@ if (ops.length > 0) await store.transaction(ops);
 const caches = createTestCaches();
 const gateway = createGateway({
   store,
-  engine: { compilePipeline, runPipeline, defaultGlobalPolicy },
+  engine: apimPolicyEngine,
   logger: pino({ level: "warn" }),
   clock: systemClock,
   counters: createMemoryCounterStore({ clock: systemClock }),

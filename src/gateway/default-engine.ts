@@ -1,5 +1,19 @@
 // The real APIM policy engine (src/policy) in the shape the gateway consumes.
-import { compilePipeline, defaultGlobalPolicy, runPipeline } from "../policy/index.js";
+import {
+  compilePipeline,
+  defaultGlobalPolicy,
+  hasPendingWork,
+  runAfterInbound,
+  runInbound,
+  runPipeline,
+} from "../policy/index.js";
 import type { PolicyEngine } from "./policy-engine.js";
 
-export const apimPolicyEngine: PolicyEngine = Object.freeze({ compilePipeline, runPipeline, defaultGlobalPolicy });
+export const apimPolicyEngine: PolicyEngine = Object.freeze({
+  compilePipeline,
+  runPipeline,
+  runInbound,
+  runAfterInbound,
+  hasPendingWork,
+  defaultGlobalPolicy,
+});

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { compilePipeline, defaultGlobalPolicy, validatePolicyDocument } from "./pipeline.js";
-import { runPipeline } from "./runner.js";
+import { hasPendingWork } from "./request-state.js";
+import { runAfterInbound, runInbound, runPipeline } from "./runner.js";
 import { bodyOf, createFakeContext, createFakeServices, emptyEnvironment } from "./test-support/fake-context.js";
 import { compileOrThrow, runWith } from "./test-support/run.js";
 
@@ -197,5 +198,67 @@ describe("runner", () => {
     );
     assert.equal(handled.response?.statusCode, 503);
     assert.equal(handled.lastError?.section, "backend");
+  });
+});
+
+describe("stream-through pipelines", () => {
+  const doc = (inbound: string, backend = "<base/>", outbound = "", onError = "") =>
+    `<policies><inbound><base/>${inbound}</inbound><backend>${backend}</backend><outbound><base/>${outbound}</outbound><on-error><base/>${onError}</on-error></policies>`;
+
+  test("inbound-only documents over the default forward-request can stream through", () => {
+    const pipeline = compileOrThrow({ api: doc(header("x-a", "1")) });
+    assert.equal(pipeline.streamThrough?.timeoutMs, 300_000);
+    const timed = compileOrThrow({ api: doc("", `<forward-request timeout="7"/>`) });
+    assert.equal(timed.streamThrough?.timeoutMs, 7000);
+  });
+
+  test("anything after inbound keeps the backend step", () => {
+    const cases = [
+      doc("", "<base/>", header("x-out", "1")),
+      doc("", "<base/>", "", header("x-err", "1")),
+      doc("", `<forward-request follow-redirects="true"/>`),
+      doc("", `<forward-request fail-on-error-status-code="true"/>`),
+      doc("", `<retry condition="@(false)" count="1" interval="1"><forward-request/></retry>`),
+      doc("", "<base/>", `<set-body>@(context.Response.Body.As<string>())</set-body>`),
+    ];
+    for (const api of cases) assert.equal(compileOrThrow({ api }).streamThrough, undefined, api);
+  });
+
+  test("runInbound + runAfterInbound behave as runPipeline", async () => {
+    const services = createFakeServices();
+    const pipeline = compileOrThrow({ api: doc(header("x-a", "1"), "<base/>", header("x-out", "2")) });
+    const ctx = createFakeContext({}, services);
+    assert.equal(await runInbound(pipeline, ctx), true);
+    assert.equal(hasPendingWork(ctx), false);
+    await runAfterInbound(pipeline, ctx);
+    assert.equal(services.forwardCalls.length, 1);
+    assert.deepEqual(ctx.response?.headers.get("x-out"), ["2"]);
+  });
+
+  test("runInbound is false when inbound answered or failed, with the answer in ctx.response", async () => {
+    const answered = compileOrThrow({ api: doc(`<return-response><set-status code="204"/></return-response>`) });
+    const ctx = createFakeContext();
+    assert.equal(await runInbound(answered, ctx), false);
+    assert.equal(ctx.response?.statusCode, 204);
+    const failing = compileOrThrow({
+      api: doc(
+        `<check-header name="x-key" failed-check-httpcode="401" failed-check-error-message="no" ignore-case="true"/>`,
+      ),
+    });
+    const failed = createFakeContext();
+    assert.equal(await runInbound(failing, failed), false);
+    assert.equal(failed.response?.statusCode, 401);
+    assert.equal(failed.lastError?.section, "inbound");
+  });
+
+  test("deferred response headers (rate-limit reporting) are pending work", async () => {
+    const pipeline = compileOrThrow({
+      api: doc(
+        `<rate-limit-by-key calls="5" renewal-period="60" counter-key="k" remaining-calls-header-name="x-left"/>`,
+      ),
+    });
+    const ctx = createFakeContext();
+    assert.equal(await runInbound(pipeline, ctx), true);
+    assert.equal(hasPendingWork(ctx), true);
   });
 });

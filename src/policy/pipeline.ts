@@ -9,7 +9,15 @@ import type { ParsedStatement } from "./definition.js";
 import type { DocumentOptions, ParsedDocument } from "./document.js";
 import { BASE, parseDocument } from "./document.js";
 import { registry } from "./registry.js";
-import type { CompileResult, Pipeline, PolicyDocuments, PolicyEnvironment, PolicyScope, Section } from "./types.js";
+import type {
+  CompileResult,
+  ForwardOptions,
+  Pipeline,
+  PolicyDocuments,
+  PolicyEnvironment,
+  PolicyScope,
+  Section,
+} from "./types.js";
 
 export const defaultGlobalPolicy =
   "<policies><inbound/><backend><forward-request/></backend><outbound/><on-error/></policies>";
@@ -50,6 +58,14 @@ export function compilePipeline(docs: PolicyDocuments, env: PolicyEnvironment): 
   return result;
 }
 
+/** The options of a backend section that is one forward-request the gateway can stream through. */
+function plainForward(backend: readonly ParsedStatement[]): ForwardOptions | undefined {
+  const only = backend.length === 1 ? backend[0] : undefined;
+  if (only?.definition.name !== "forward-request") return undefined;
+  const options = only.config as ForwardOptions;
+  return options.followRedirects || options.failOnErrorStatusCode ? undefined : options;
+}
+
 function compileUncached(docs: PolicyDocuments, env: PolicyEnvironment): CompileResult {
   const diagnostics: Diagnostic[] = [];
   const levels: ParsedDocument[] = [];
@@ -75,13 +91,20 @@ function compileUncached(docs: PolicyDocuments, env: PolicyEnvironment): Compile
     return out;
   };
   const top = levels.length - 1;
+  const backend = resolve("backend", top);
+  const outbound = resolve("outbound", top);
+  const onError = resolve("on-error", top);
+  const needsResponseBody = levels.some((l) => l.needsResponseBody);
+  const streamThrough =
+    outbound.length === 0 && onError.length === 0 && !needsResponseBody ? plainForward(backend) : undefined;
   const pipeline: Pipeline = Object.freeze({
     inbound: compileStatements(resolve("inbound", top)),
-    backend: compileStatements(resolve("backend", top)),
-    outbound: compileStatements(resolve("outbound", top)),
-    onError: compileStatements(resolve("on-error", top)),
+    backend: compileStatements(backend),
+    outbound: compileStatements(outbound),
+    onError: compileStatements(onError),
     needsRequestBody: levels.some((l) => l.needsRequestBody),
-    needsResponseBody: levels.some((l) => l.needsResponseBody),
+    needsResponseBody,
+    ...(streamThrough ? { streamThrough } : {}),
   });
   return { pipeline, diagnostics };
 }

@@ -42,6 +42,12 @@ export function cacheKeyOf(ctx: PolicyContext): string | undefined {
   return states.get(ctx)?.cacheKey;
 }
 
+/** True when deferred response headers or completion work wait for the response. */
+export function hasPendingWork(ctx: PolicyContext): boolean {
+  const s = states.get(ctx);
+  return s !== undefined && (s.completions !== undefined || s.responseHeaders !== undefined);
+}
+
 /** Starts completion work (not awaited: the answer is not held back), then applies deferred headers. */
 export function completeRequest(ctx: PolicyContext, onFailure: (error: unknown) => void): void {
   const s = states.get(ctx);

@@ -9,16 +9,48 @@ import { isPromise } from "./sequence.js";
 import type { Outcome, Pipeline, PolicyContext, Step } from "./types.js";
 import { PolicyError } from "./types.js";
 
-const STAGES: ReadonlyArray<readonly [keyof Pipeline, string]> = [
-  ["inbound", "inbound"],
+const AFTER_INBOUND: ReadonlyArray<readonly [keyof Pipeline, string]> = [
   ["backend", "backend"],
   ["outbound", "outbound"],
 ];
 
+const reportCompletionFailure = (ctx: PolicyContext) => (error: unknown) => {
+  // Completion work (counter increments) fails quietly for the client; it is visible in the trace.
+  ctx.trace.push({
+    source: "policy",
+    message: `completion failed: ${error instanceof Error ? error.message : String(error)}`,
+  });
+};
+
 export async function runPipeline(pipeline: Pipeline, ctx: PolicyContext): Promise<void> {
-  let section = "inbound";
+  const inbound = runInbound(pipeline, ctx);
+  if (isPromise(inbound) ? await inbound : inbound) await runAfterInbound(pipeline, ctx);
+}
+
+/**
+ * Runs the inbound section. Returns true when the request goes on to the backend; false when the
+ * request is finished (a policy answered, or a failure went through on-error): ctx.response is final.
+ * Synchronous when every inbound step is.
+ */
+export function runInbound(pipeline: Pipeline, ctx: PolicyContext): boolean | Promise<boolean> {
+  let out: Outcome | Promise<Outcome>;
   try {
-    for (const [key, name] of STAGES) {
+    out = pipeline.inbound(ctx);
+  } catch (error) {
+    return handleError(pipeline, ctx, error, "inbound").then(() => finish(ctx));
+  }
+  if (!isPromise(out)) return out.kind === "respond" ? finish(ctx) : true;
+  return out.then(
+    (outcome) => (outcome.kind === "respond" ? finish(ctx) : true),
+    (error: unknown) => handleError(pipeline, ctx, error, "inbound").then(() => finish(ctx)),
+  );
+}
+
+/** Backend then outbound, after runInbound returned true; completes the request. */
+export async function runAfterInbound(pipeline: Pipeline, ctx: PolicyContext): Promise<void> {
+  let section = "backend";
+  try {
+    for (const [key, name] of AFTER_INBOUND) {
       section = name;
       const out = (pipeline[key] as Step)(ctx);
       const outcome: Outcome = isPromise(out) ? await out : out;
@@ -27,13 +59,12 @@ export async function runPipeline(pipeline: Pipeline, ctx: PolicyContext): Promi
   } catch (error) {
     await handleError(pipeline, ctx, error, section);
   }
-  completeRequest(ctx, (error) => {
-    // Completion work (counter increments) fails quietly for the client; it is visible in the trace.
-    ctx.trace.push({
-      source: "policy",
-      message: `completion failed: ${error instanceof Error ? error.message : String(error)}`,
-    });
-  });
+  completeRequest(ctx, reportCompletionFailure(ctx));
+}
+
+function finish(ctx: PolicyContext): false {
+  completeRequest(ctx, reportCompletionFailure(ctx));
+  return false;
 }
 
 async function handleError(pipeline: Pipeline, ctx: PolicyContext, error: unknown, section: string): Promise<void> {

@@ -181,6 +181,12 @@ export interface Pipeline {
   /** True when a step reads the request/response body: the gateway buffers it before that section. */
   readonly needsRequestBody: boolean;
   readonly needsResponseBody: boolean;
+  /**
+   * Set when everything after inbound is a plain `<forward-request/>` (no redirects followed, no
+   * fail-on-error-status-code, empty outbound and on-error, response body unread): the gateway may then
+   * stream the backend's answer straight to the client instead of running the backend step.
+   */
+  readonly streamThrough?: ForwardOptions;
 }
 
 // ---- ports: implemented by the gateway (in memory) and the scale-out layer (Redis) ----
@@ -304,7 +310,10 @@ export interface PolicyEnvironment {
    * `document`: `{ components: { schemas } }` or `{ definitions }`). validate-content checks bodies against them.
    */
   apiSchemas?: ReadonlyMap<string, unknown>;
-  /** Service-level schemas by id ("schemas/{id}" `document`), for validate-content `schema-id`. */
+  /**
+   * Service-level schemas by id ("schemas/{id}"), for validate-content `schema-id` when the API has no
+   * schema of that id: a json schema's `document` (object), an xml schema's `value` (the XSD text).
+   */
   schemas?: ReadonlyMap<string, unknown>;
   /** The operation the pipeline is compiled for, as the API definition declares it (validate-*, mock-response). */
   operationContract?: OperationContract;

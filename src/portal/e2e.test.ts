@@ -15,9 +15,8 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { type App, startApp } from "../cli/app.js";
 import { defaultConfig } from "../cli/config.js";
 import { type PortalComponent, startPortal } from "../cli/portal-wiring.js";
-import { createGateway, type Gateway } from "../gateway/index.js";
+import { apimPolicyEngine, createGateway, type Gateway } from "../gateway/index.js";
 import { createTestCaches, createTestCounters, startUpstream, type Upstream } from "../gateway/testing/harness.js";
-import { compilePipeline, defaultGlobalPolicy, runPipeline } from "../policy/index.js";
 import { createManagementClient, type ManagementClient } from "./management-client.js";
 import { type SmtpCapture, startSmtpCapture } from "./test-support/smtp-capture.js";
 import { seedCatalog } from "./test-support/stack.js";
@@ -79,7 +78,7 @@ before(async () => {
   const caches = createTestCaches();
   gateway = createGateway({
     store: app.store,
-    engine: { compilePipeline, runPipeline, defaultGlobalPolicy },
+    engine: apimPolicyEngine,
     logger: pino({ level: "silent" }),
     counters: createTestCounters(),
     responseCache: caches.responseCache,

@@ -56,7 +56,7 @@ export class GatewayContext implements PolicyContext {
   readonly user: UserInfo | undefined;
   readonly deployment: DeploymentInfo;
   lastError: LastError | undefined = undefined;
-  backend: { url: string; backendId?: string };
+  backend: PolicyContext["backend"];
   tracing: boolean;
   readonly trace: Array<{ source: string; message: string }> = [];
   readonly services: PolicyServices;

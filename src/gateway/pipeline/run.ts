@@ -1,13 +1,22 @@
 // The pipeline path of a request: build the PolicyContext, buffer the request body only when a
 // policy reads it, run the compiled pipeline, then write whatever response it left in the context.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type Pipeline, PolicyError, type RequestUrl } from "../../policy/types.js";
+import type { Readable } from "node:stream";
+import { type ForwardOptions, type Pipeline, PolicyError, type RequestUrl } from "../../policy/types.js";
 import type { GatewaySnapshot } from "../config/types.js";
-import { backendErrorAnswer, type ErrorAnswer, INTERNAL_ERROR, PAYLOAD_TOO_LARGE } from "../errors.js";
+import {
+  backendErrorAnswer,
+  backendErrorReason,
+  type ErrorAnswer,
+  INTERNAL_ERROR,
+  PAYLOAD_TOO_LARGE,
+} from "../errors.js";
+import { streamExchange } from "../proxy/stream-exchange.js";
 import { rawHeader } from "../server/cors.js";
 import type { HandlerDeps, Resolved } from "../server/handler.js";
 import { requestHasBody } from "../server/handler.js";
 import { sendError, sendPolicyResponse } from "../server/respond.js";
+import { type BackendBase, backendHeaders, backendTarget, cachedBase } from "./backend-target.js";
 import { GatewayContext, headerMapFromRaw } from "./context.js";
 
 export interface PipelineRun {
@@ -119,9 +128,19 @@ export async function runPolicyPipeline(deps: HandlerDeps, run: PipelineRun): Pr
     needsResponseBody: pipeline.needsResponseBody,
   });
 
+  const engine = deps.engine;
   try {
-    const ran = deps.engine.runPipeline(pipeline, ctx);
-    if (ran !== undefined) await ran;
+    if (pipeline.streamThrough !== undefined && engine.runInbound && engine.runAfterInbound) {
+      const inbound = engine.runInbound(pipeline, ctx);
+      if (inbound === true || (inbound !== false && (await inbound))) {
+        const base = streamableBase(ctx, engine);
+        if (base !== undefined) return streamThrough(deps, run, ctx, base, pipeline.streamThrough);
+        await engine.runAfterInbound(pipeline, ctx);
+      }
+    } else {
+      const ran = engine.runPipeline(pipeline, ctx);
+      if (ran !== undefined) await ran;
+    }
   } catch (err) {
     // The engine routes step failures to on-error; what escapes is answered here.
     let answer: ErrorAnswer = INTERNAL_ERROR;
@@ -154,6 +173,58 @@ export async function runPolicyPipeline(deps: HandlerDeps, run: PipelineRun): Pr
         // When on-error answered, the access log still says why (APIM's LastError).
         error: err ?? (ctx.lastError === undefined ? undefined : describeLastError(ctx.lastError)),
       });
+    });
+  });
+}
+
+/**
+ * The backend base when the request can be streamed straight through: still aimed at a plain base URL
+ * (no backend entity, client certificate or proxy chosen by a policy) with nothing waiting for a
+ * PolicyResponse. Otherwise the backend step runs as usual (and reports any problem with the URL).
+ */
+function streamableBase(ctx: GatewayContext, engine: HandlerDeps["engine"]): BackendBase | undefined {
+  const b = ctx.backend;
+  if (b.backendId !== undefined || b.clientCertificate !== undefined || b.proxy !== undefined) return undefined;
+  if (ctx.response !== undefined || b.url === "" || engine.hasPendingWork?.(ctx) !== false) return undefined;
+  try {
+    return cachedBase(b.url);
+  } catch {
+    return undefined;
+  }
+}
+
+/** forward-request without a PolicyResponse: the backend's answer is piped to the client as it comes. */
+function streamThrough(
+  deps: HandlerDeps,
+  run: PipelineRun,
+  ctx: GatewayContext,
+  base: BackendBase,
+  options: ForwardOptions,
+): Promise<PipelineOutcome> {
+  const request = ctx.request;
+  const method = request.method;
+  const body = method === "GET" || method === "HEAD" ? null : request.body;
+  const started = deps.clock.monotonic();
+  return new Promise((resolve) => {
+    streamExchange({
+      dispatcher: deps.upstreams.pool(base.origin),
+      origin: base.origin,
+      path: backendTarget(base, ctx),
+      method,
+      headers: backendHeaders(ctx, base.hostHeader),
+      body:
+        body === null ? null : body.buffered ? (body.bytes ?? null) : ((body.stream as Readable | undefined) ?? null),
+      timeoutMs: options.timeoutMs,
+      req: run.req,
+      res: run.res,
+      extraHeaders: run.extraHeaders,
+      sendError,
+      done: (result) => {
+        if (result.error !== undefined && result.answer !== undefined)
+          deps.metrics.upstreamError(ctx.api.id, backendErrorReason(result.error));
+        const backendMs = deps.clock.monotonic() - started;
+        resolve({ statusCode: result.statusCode, backendMs, error: result.error });
+      },
     });
   });
 }

@@ -22,9 +22,9 @@ import { backendErrorAnswer, backendErrorReason } from "../errors.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import { captureExchange } from "../proxy/capture-exchange.js";
 import type { CircuitBreakers } from "../proxy/circuit-breaker.js";
-import { isRequestHopHeader } from "../proxy/headers.js";
 import type { Upstreams } from "../proxy/upstreams.js";
-import { formatQuery, GatewayContext } from "./context.js";
+import { type BackendBase, backendHeaders, backendTarget, cachedBase } from "./backend-target.js";
+import { GatewayContext } from "./context.js";
 
 export interface ServicesDeps {
   readonly clock: Clock;
@@ -45,26 +45,6 @@ const answerMessage = (answer: { body: Buffer }): string =>
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
-
-/** Splits "https://h:8443/base" into origin and path ("/base", no trailing slash). */
-export function splitBase(url: string): { origin: string; path: string; hostHeader: string } {
-  const u = new URL(url);
-  // ws/wss bases are reached over http/https.
-  const scheme = u.protocol === "wss:" ? "https:" : u.protocol === "ws:" ? "http:" : u.protocol;
-  return { origin: `${scheme}//${u.host}`, path: u.pathname.replace(/\/+$/, ""), hostHeader: u.host };
-}
-
-/** Backend results cache lookups by base URL string: parsing a URL per request is avoided. */
-const baseCache = new Map<string, ReturnType<typeof splitBase>>();
-function cachedBase(url: string): ReturnType<typeof splitBase> {
-  let b = baseCache.get(url);
-  if (b === undefined) {
-    b = splitBase(url);
-    if (baseCache.size > 10_000) baseCache.clear();
-    baseCache.set(url, b);
-  }
-  return b;
-}
 
 async function readLimited(body: Readable, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -111,38 +91,21 @@ export function createPolicyServices(deps: ServicesDeps): PolicyServices {
     }
     // ctx.request.url.path is the API-relative path (what rewrite-uri rewrites); the base URL comes
     // from set-backend-service (a backend entity or base-url) or the API's serviceUrl.
-    const url = ctx.request.url;
     const baseUrl = entity?.url ?? ctx.backend.url;
     if (baseUrl === "")
       throw new PolicyError("forward-request", "NoBackend", "the API has no backend service URL", 500);
-    let base: ReturnType<typeof splitBase>;
+    let base: BackendBase;
     try {
       base = cachedBase(baseUrl);
     } catch {
       throw new PolicyError("forward-request", "InvalidBackendUrl", `backend URL "${baseUrl}" is not a URL`, 500);
     }
     const origin = base.origin;
-    const host = base.hostHeader;
-    const path = base.path + (url.path.startsWith("/") ? url.path : `/${url.path}`);
-    let query = formatQuery(url.query);
+    let target = backendTarget(base, ctx);
     if (entity)
       for (const [k, v] of entity.query)
-        query += `${query === "" ? "?" : "&"}${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
-    const headers: string[] = ["host", host];
-    for (const [name, values] of ctx.request.headers) {
-      if (isRequestHopHeader(name)) continue;
-      for (const v of values) headers.push(name, v);
-    }
-    const priorXff = ctx.request.headers.get("x-forwarded-for");
-    const original = ctx.request.originalUrl;
-    headers.push(
-      "x-forwarded-for",
-      priorXff ? `${priorXff.join(", ")}, ${ctx.request.ipAddress}` : ctx.request.ipAddress,
-      "x-forwarded-proto",
-      original.scheme,
-    );
-    const clientHost = ctx.request.headers.get("host")?.[0];
-    if (clientHost !== undefined) headers.push("x-forwarded-host", clientHost);
+        target += `${target.includes("?") ? "&" : "?"}${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
+    const headers = backendHeaders(ctx, base.hostHeader);
     if (entity) {
       for (const [k, v] of entity.headers) headers.push(k, v);
       if (entity.authorization) headers.push("authorization", entity.authorization);
@@ -157,7 +120,6 @@ export function createPolicyServices(deps: ServicesDeps): PolicyServices {
     );
     const started = clock.monotonic();
     let method = ctx.request.method;
-    let target = path + query;
     try {
       // buffer-response defaults to true in APIM; the bytes are the same either way, so the body is
       // only held in memory when a policy reads it (or the context cannot tell).

@@ -106,6 +106,8 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     const started = clock.monotonic();
     const requestId = randomUUID();
     const raw = req.rawHeaders;
+    // Held here: req.socket is already null when a pipeline's answer settles after the response ended.
+    const socket = req.socket;
     const origin = rawHeader(raw, "origin");
     const extra: string[] =
       origin !== undefined && cors.allows(origin)
@@ -127,7 +129,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
           backendMs,
           api: api?.name,
           operation: op?.info.id,
-          clientIp: req.socket.remoteAddress,
+          clientIp: socket.remoteAddress,
           error: error === undefined ? undefined : String((error as Error).message ?? error),
         });
     };
@@ -155,7 +157,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     }
 
     const snap = deps.snapshot();
-    const secure = (req.socket as TLSSocket).encrypted === true;
+    const secure = (socket as TLSSocket).encrypted === true;
     const resolved = resolveRequest(snap, req, secure);
     if (!("api" in resolved)) {
       sendError(res, resolved, extra);
@@ -187,7 +189,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       }
       const q = url.indexOf("?");
       const headers = forwardRequestHeaders(raw, backend.hostHeader, {
-        clientIp: req.socket.remoteAddress ?? "",
+        clientIp: socket.remoteAddress ?? "",
         proto: secure ? "https" : "http",
         host: rawHeader(raw, "host"),
       });
