@@ -5,7 +5,7 @@ import { createManualClock } from "../core/clock.js";
 import { counterStoreContract } from "./counter-store-contract.js";
 import { createMemoryCounterStore } from "./memory-counters.js";
 import { createRedisClient } from "./redis-client.js";
-import { createRedisCounterStore } from "./redis-counters.js";
+import { createRedisCounterStore, type RedisCounterStore } from "./redis-counters.js";
 import { RATE_SCRIPT } from "./redis-scripts.js";
 import {
   cleanupTestRedis,
@@ -13,6 +13,7 @@ import {
   createProxiedTestRedis,
   REDIS_URL,
   uniquePrefix,
+  waitForDisconnect,
   waitForReady,
 } from "./test-support/redis.js";
 
@@ -52,6 +53,48 @@ describe("redis exact store", () => {
         assert.deepEqual(await redis.quota(key, limits, usage), memory.quota(key, limits, usage), `quota ${i}`);
       }
     }
+  });
+
+  test("hits sent together (one event-loop turn, split into batches) get the answers of hits sent one by one", async () => {
+    const clock = createManualClock(1_700_000_000_000);
+    const memory = createMemoryCounterStore({ clock });
+    const redis = createRedisCounterStore({ client, clock, prefix: `${prefix}batch:`, maxBatch: 7 });
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let turn = 0; turn < 20; turn++) {
+      // No await between the calls: they all wait for the same flush; the clock moves between them,
+      // so hits of one batch carry different times and some cross window boundaries.
+      const expected = [];
+      const pending = [];
+      for (let i = 0; i < 40; i++) {
+        clock.advance(Math.floor(random() * 60));
+        const key = `k${Math.floor(random() * 3)}`;
+        const windowMs = random() < 0.5 ? 1000 : 3000;
+        const inc = Math.floor(random() * 3);
+        expected.push(memory.hit(key, 10, windowMs, inc));
+        pending.push(redis.hit(key, 10, windowMs, inc));
+      }
+      assert.deepEqual(await Promise.all(pending), expected, `turn ${turn}`);
+    }
+  });
+
+  test("a concurrent burst on one key admits exactly the limit", async () => {
+    const clock = createManualClock(1_700_000_000_000);
+    const stores = [1, 2, 3].map(() => createRedisCounterStore({ client, clock, prefix: `${prefix}burst:` }));
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => (stores[i % 3] as RedisCounterStore).hit("one", 100, 60_000)),
+    );
+    assert.equal(results.filter((r) => r.allowed).length, 100);
+    assert.deepEqual(
+      results
+        .filter((r) => r.allowed)
+        .map((r) => r.count)
+        .sort((a, b) => a - b),
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
   });
 
   test("loads its scripts again after SCRIPT FLUSH (EVALSHA falls back to EVAL)", async () => {
@@ -118,6 +161,7 @@ describe("redis down", () => {
       await proxy.cut();
       const during = await store.hit("k", 100, 60_000);
       assert.equal(during.allowed, false);
+      await waitForDisconnect(viaProxy);
       await proxy.restore();
       await waitForReady(viaProxy);
       const back = await store.hit("k", 100, 60_000);

@@ -1,5 +1,5 @@
-// CounterStore on Redis ("exact" mode): every call runs one atomic Lua script, so all gateway units
-// share one count. Keys: `${prefix}rl:{key}:${windowMs}`, `${prefix}q:{key}`, `${prefix}c:{key}`
+// CounterStore on Redis ("exact" mode): every call is judged by an atomic Lua script, so all gateway
+// units share one count. Rate hits of one event-loop turn share one script call (see flushHits). Keys: `${prefix}rl:{key}:${windowMs}`, `${prefix}q:{key}`, `${prefix}c:{key}`
 // (the braces make a key's records share a Redis Cluster slot).
 import type { Redis } from "ioredis";
 import type { Clock } from "../core/clock.js";
@@ -15,6 +15,17 @@ export interface RedisCounterOptions extends RedisFailureOptions {
   prefix?: string;
   /** Concurrency slots expire this long after their last acquire, should a unit die holding them (default 60 s). */
   slotLeaseMs?: number;
+  /** Most rate hits sent in one script call (default 256); more in one event-loop turn go as several calls. */
+  maxBatch?: number;
+}
+
+interface PendingHit {
+  readonly key: string;
+  readonly now: number;
+  readonly windowMs: number;
+  readonly limit: number;
+  readonly increment: number;
+  readonly resolve: (result: RateLimitResult) => void;
 }
 
 export interface RedisCounterStore extends CounterStore {
@@ -29,23 +40,58 @@ export function createRedisCounterStore(options: RedisCounterOptions): RedisCoun
   const prefix = options.prefix ?? "moat:";
   const leaseMs = options.slotLeaseMs ?? 60_000;
   const health = createHealthTracker(options);
+  const batchSize = options.maxBatch ?? 256;
+
+  // Rate hits wait for the end of the event-loop turn (setImmediate runs after every socket the
+  // turn read), then go to Redis as one script call per `batchSize` hits: one command, one write and
+  // one reply for all the requests that arrived together, instead of one each. The script judges
+  // them in order, atomically, so the answers are those of single calls run back to back.
+  let hits: PendingHit[] = [];
+  const flushHits = () => {
+    const batch = hits;
+    hits = [];
+    for (let from = 0; from < batch.length; from += batchSize) void sendHits(batch.slice(from, from + batchSize));
+  };
+  const sendHits = async (batch: PendingHit[]) => {
+    const keys: string[] = new Array(batch.length);
+    const args: number[] = new Array(batch.length * 4);
+    for (let i = 0; i < batch.length; i++) {
+      const h = batch[i] as PendingHit;
+      keys[i] = h.key;
+      args[i * 4] = h.now;
+      args[i * 4 + 1] = h.windowMs;
+      args[i * 4 + 2] = h.limit;
+      args[i * 4 + 3] = h.increment;
+    }
+    let reply: unknown;
+    try {
+      reply = await runScript(client, RATE_SCRIPT, keys, args);
+      if (!Array.isArray(reply) || reply.length !== batch.length * 4)
+        throw new Error(`unexpected rate script reply ${JSON.stringify(reply)}`);
+      health.ok();
+    } catch (error) {
+      health.failed(error);
+      for (const h of batch) h.resolve(health.rateFallback(h.limit));
+      return;
+    }
+    const r = reply as unknown[];
+    for (let i = 0; i < batch.length; i++) {
+      (batch[i] as PendingHit).resolve({
+        allowed: r[i * 4] === 1,
+        count: Number(r[i * 4 + 1]),
+        remaining: Number(r[i * 4 + 2]),
+        retryAfterMs: Number(r[i * 4 + 3]),
+      });
+    }
+  };
 
   return {
-    async hit(key, limit, windowMs, increment = 1) {
+    hit(key, limit, windowMs, increment = 1) {
       checkRateArguments(limit, windowMs, increment);
-      try {
-        const reply = await runScript(
-          client,
-          RATE_SCRIPT,
-          [`${prefix}rl:{${key}}:${windowMs}`],
-          [clock.now(), windowMs, limit, increment],
-        );
-        health.ok();
-        return toRateResult(reply);
-      } catch (error) {
-        health.failed(error);
-        return health.rateFallback(limit);
-      }
+      return new Promise<RateLimitResult>((resolve) => {
+        hits.push({ key: `${prefix}rl:{${key}}:${windowMs}`, now: clock.now(), windowMs, limit, increment, resolve });
+        if (hits.length === 1) setImmediate(flushHits);
+      });
     },
 
     async quota(key, limits, usage) {

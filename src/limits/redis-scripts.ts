@@ -14,66 +14,100 @@ function script(source: string): LuaScript {
 }
 
 /**
- * Sliding-window advance shared by the rate and sync scripts (the Lua twin of advanceWindow): reads a
- * key's window start, previous and current counts and moves them to the window holding `now`. The
- * fourth result tells whether the key existed, so a sync that adds nothing does not create it.
+ * Sliding-window advance shared by the rate and sync scripts (the Lua twin of advanceWindow): `step`
+ * moves a key's window start, previous and current counts to the window holding `now`; `advance`
+ * reads them from the key first. Its fourth result tells whether the key existed, so a sync that adds
+ * nothing does not create it.
  * A caller whose `now` is behind the key (a gateway clock a few ms slow, or a script sent just
  * before a boundary and run after another unit's crossed it) never moves the key back: that would
  * wipe both buckets and let every unit admit a fresh allowance. Its calls land in the bucket they
  * belong to, if that bucket is still held.
  */
 const ADVANCE = `
-local function advance(key, now, w)
-  local s = redis.call('HMGET', key, 'ws', 'p', 'c')
+local function step(ws, p, c, now, w)
   local start = now - (now % w)
-  local ws = tonumber(s[1]) or start
-  local p = tonumber(s[2]) or 0
-  local c = tonumber(s[3]) or 0
+  ws = ws or start
   if start > ws then
     if start == ws + w then p = c else p = 0 end
     c = 0
     ws = start
   end
+  return ws, p, c
+end
+local function advance(key, now, w)
+  local s = redis.call('HMGET', key, 'ws', 'p', 'c')
+  local ws, p, c = step(tonumber(s[1]), tonumber(s[2]) or 0, tonumber(s[3]) or 0, now, w)
   return ws, p, c, s[1]
 end
 `;
 
-/** KEYS[1] hash; ARGV now, windowMs, limit, increment → {allowed, count, remaining, retryAfterMs}. */
+/**
+ * Rate hits, one or many per call (a gateway sends every hit of one event-loop turn together):
+ * KEYS[i] hash; ARGV per hit: now, windowMs, limit, increment → {allowed1, count1, remaining1,
+ * retryAfterMs1, allowed2, …}. Hits are judged in order, exactly as that many single calls run back
+ * to back would be; a key hit several times is read once and written once, after its last hit.
+ * (On Redis Cluster every key of one call would have to share a slot; the client is not a cluster client.)
+ */
 export const RATE_SCRIPT = script(`${ADVANCE}
-local now = tonumber(ARGV[1])
-local w = tonumber(ARGV[2])
-local ws, p, c = advance(KEYS[1], now, w)
--- A caller behind the key's window (see advance) is judged at the window's start: full weight on p.
-if now < ws then now = ws end
-local limit = tonumber(ARGV[3])
-local inc = tonumber(ARGV[4])
-local wp = 0
-if p ~= 0 then wp = math.ceil(p * (w - (now - ws)) / w) end
-local est = wp + c
-local allowed = 0
-local count = est
-local retry = 0
-local need = inc
-if est + inc <= limit then
-  c = c + inc
-  allowed = 1
-  count = est + inc
-  if inc == 0 and count >= limit then need = 1 end
-end
-if allowed == 0 or need ~= inc then
-  local elapsed = now - ws
-  local before = limit - need
-  if before < 0 then
-    retry = w
-  elseif c <= before then
-    retry = math.max(1, (w - math.floor(((before - c) * w) / p)) - elapsed)
-  else
-    retry = math.max(1, w - elapsed + (w - math.floor((before * w) / c)))
+local state = {}
+local touched = {}
+local out = {}
+for i = 1, #KEYS do
+  local key = KEYS[i]
+  local base = (i - 1) * 4
+  local now = tonumber(ARGV[base + 1])
+  local w = tonumber(ARGV[base + 2])
+  local limit = tonumber(ARGV[base + 3])
+  local inc = tonumber(ARGV[base + 4])
+  local st = state[key]
+  if st == nil then
+    local s = redis.call('HMGET', key, 'ws', 'p', 'c')
+    st = { tonumber(s[1]), tonumber(s[2]) or 0, tonumber(s[3]) or 0 }
+    state[key] = st
+    touched[#touched + 1] = key
   end
+  local ws, p, c = step(st[1], st[2], st[3], now, w)
+  -- A caller behind the key's window (see advance) is judged at the window's start: full weight on p.
+  if now < ws then now = ws end
+  local wp = 0
+  if p ~= 0 then wp = math.ceil(p * (w - (now - ws)) / w) end
+  local est = wp + c
+  local allowed = 0
+  local count = est
+  local retry = 0
+  local need = inc
+  if est + inc <= limit then
+    c = c + inc
+    allowed = 1
+    count = est + inc
+    if inc == 0 and count >= limit then need = 1 end
+  end
+  if allowed == 0 or need ~= inc then
+    local elapsed = now - ws
+    local before = limit - need
+    if before < 0 then
+      retry = w
+    elseif c <= before then
+      retry = math.max(1, (w - math.floor(((before - c) * w) / p)) - elapsed)
+    else
+      retry = math.max(1, w - elapsed + (w - math.floor((before * w) / c)))
+    end
+  end
+  st[1] = ws
+  st[2] = p
+  st[3] = c
+  st[4] = math.max(1, ws + 2 * w - now)
+  out[base + 1] = allowed
+  out[base + 2] = count
+  out[base + 3] = math.max(0, limit - count)
+  out[base + 4] = retry
 end
-redis.call('HSET', KEYS[1], 'ws', ws, 'p', p, 'c', c)
-redis.call('PEXPIRE', KEYS[1], math.max(1, ws + 2 * w - now))
-return {allowed, count, math.max(0, limit - count), retry}
+for _, key in ipairs(touched) do
+  local st = state[key]
+  redis.call('HSET', key, 'ws', st[1], 'p', st[2], 'c', st[3])
+  redis.call('PEXPIRE', key, st[4])
+end
+return out
 `);
 
 /**

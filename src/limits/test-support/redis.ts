@@ -25,6 +25,15 @@ export function waitForReady(client: Redis): Promise<void> {
   return new Promise((resolve) => client.once("ready", () => resolve()));
 }
 
+/**
+ * Resolves once the client has seen its connection close. After a proxy cut the status stays "ready"
+ * until the socket's close event is processed, so waitForReady right after a cut can return early.
+ */
+export function waitForDisconnect(client: Redis): Promise<void> {
+  if (client.status !== "ready") return Promise.resolve();
+  return new Promise((resolve) => client.once("close", () => resolve()));
+}
+
 /** A client on the test Redis, ready for commands. */
 export async function connectTestRedis(): Promise<Redis> {
   const client = createRedisClient({ url: REDIS_URL });
