@@ -4,6 +4,7 @@ import type { ApiProperties, OperationProperties, ResourceKind } from "../model/
 import {
   type ExportFormat,
   exportOpenApi,
+  type FetchedDocument,
   fetchOpenApiDocument,
   type ImportedSchema,
   importOpenApi,
@@ -15,7 +16,9 @@ import { checkPreconditions, ensureAncestors, envelope, etagHeaders, omit, store
 import { ApiError, diagnosticsToDetails, notFound, validationError } from "./errors.js";
 import { apiDef, apiSchema, importFormats } from "./resources/apis.js";
 import { resolveRef } from "./resources/common.js";
+import { assertUniqueApiPath } from "./resources/uniqueness.js";
 import { checkName, envelopeProperties, parseWith } from "./validation.js";
+import { apiPathsGuard, operationsGuard, type WriteGuards, withWriteGuards } from "./write-guard.js";
 
 const linkFormats = new Set(["openapi-link", "openapi+json-link", "swagger-link-json"]);
 const exportFormats: ReadonlyMap<string, ExportFormat> = new Map([
@@ -57,15 +60,37 @@ async function importApi(
   checkName(name, "apiId", apiDef.maxNameLength);
   const id = storeIdOf(apiDef.pattern, ctx.params);
   await ensureAncestors(ctx, id, kindOf);
-  const existing = await ctx.options.store.get("api", id);
-  checkPreconditions(ctx, existing, false);
+  checkPreconditions(ctx, await ctx.options.store.get("api", id), false);
   // Explicit properties next to the document win over what the document says.
   const explicit = parseWith(
     apiSchema.partial(),
     omit(props, ["format", "value", ...(apiDef.readOnly ?? [])]),
     "properties",
   );
+  // Fetched once: a retry after a lost write-guard race only redoes the store part.
   const fetched = linkFormats.has(format) ? await fetchOpenApiDocument(String(props.value), fetchLimits) : undefined;
+  return withWriteGuards(ctx.options.store, (guards) =>
+    importOnce(ctx, { id, name, props, explicit, fetched }, guards),
+  );
+}
+
+async function importOnce(
+  ctx: RequestContext,
+  input: {
+    id: string;
+    name: string;
+    props: Record<string, unknown>;
+    explicit: Record<string, unknown>;
+    fetched: FetchedDocument | undefined;
+  },
+  guards: WriteGuards,
+) {
+  const { id, name, props, explicit, fetched } = input;
+  // Guards first, then every read they protect: the API paths and this API's operations.
+  const pathGuard = await guards.take(apiPathsGuard);
+  const operationGuard = await guards.take(operationsGuard(id));
+  const existing = await ctx.options.store.get("api", id);
+  checkPreconditions(ctx, existing, false);
   const result = await importOpenApi(fetched ? fetched.text : props.value, {
     apiId: name,
     ...(fetched ? { sourceUrl: fetched.url } : {}),
@@ -83,6 +108,7 @@ async function importApi(
   };
   if (typeof apiProps.path !== "string")
     throw validationError([{ code: "MissingProperty", message: "is required", target: "properties.path" }]);
+  await assertUniqueApiPath(ctx, id, apiProps);
   // A re-import replaces the API's operations and schemas: what the document no longer has goes.
   const imported = new Set(result.operations.map((o) => o.id));
   const importedSchemas = new Set(result.schemas.map((s) => s.id));
@@ -100,6 +126,8 @@ async function importApi(
     ...result.schemas.map(
       (s): WriteOp => ({ op: "put", kind: "apiSchema", id: `${id}/schemas/${s.id}`, properties: s.properties }),
     ),
+    pathGuard,
+    operationGuard,
   ];
   const [entity] = await ctx.options.store.transaction(ops);
   if (!entity) throw new Error(`store returned no entity for ${id}`);

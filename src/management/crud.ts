@@ -7,6 +7,7 @@ import { ApiError, notFound } from "./errors.js";
 import { compileFilter } from "./odata-filter.js";
 import type { Props, ResourceDef } from "./resources/types.js";
 import { checkName, envelopeProperties, parseIntParam, parseWith } from "./validation.js";
+import { type WriteGuards, withWriteGuards } from "./write-guard.js";
 
 export const defaultPageSize = 100;
 export const maxPageSize = 1000;
@@ -123,7 +124,12 @@ export function createCrudHandlers(
     return entity;
   };
 
-  const write = async (ctx: RequestContext, patch: boolean): Promise<Reply> => {
+  // Every attempt starts from a fresh read: a retry after a lost guard race re-judges the caller's
+  // If-Match and every cross-entity check against what the winner wrote.
+  const write = (ctx: RequestContext, patch: boolean): Promise<Reply> =>
+    withWriteGuards(ctx.options.store, (guards) => writeOnce(ctx, patch, guards));
+
+  const writeOnce = async (ctx: RequestContext, patch: boolean, guards: WriteGuards): Promise<Reply> => {
     const name = ctx.params[nameParam] as string;
     checkName(name, nameParam, def.maxNameLength, def.names);
     const id = storeIdOf(def.pattern, ctx.params);
@@ -136,7 +142,7 @@ export function createCrudHandlers(
       ? (existing?.properties ?? {})
       : { ...(def.defaults?.(ctx, name, existing) ?? {}), ...pick(existing?.properties ?? {}, def.readOnly) };
     const merged = parseWith(def.schema, { ...base, ...input }, "properties");
-    const prepared = def.prepare ? await def.prepare(ctx, merged, id, existing) : { properties: merged };
+    const prepared = def.prepare ? await def.prepare(ctx, merged, id, existing, guards) : { properties: merged };
     const ops: WriteOp[] = [
       {
         op: "put",

@@ -32,7 +32,14 @@ export type ResourceKind =
   | "networkSecurityGroup"
   | "routeTable"
   /** "apis/{apiId}/schemas/{schemaId}": reusable schemas of an API (OpenAPI components / definitions). */
-  | "apiSchema";
+  | "apiSchema"
+  /**
+   * Internal, never served: a marker the management API bumps (with an etag precondition) in the same
+   * transaction as a write whose validity depends on other entities (unique API paths, unique
+   * operations, a product's subscriptionsLimit), so two concurrent writers cannot both pass the check.
+   * Ids: "writeGuards/apiPaths", "apis/{apiId}/writeGuards/operations", "products/{productId}/writeGuards/subscriptions".
+   */
+  | "writeGuard";
 
 export type ProductState = "notPublished" | "published";
 export type SubscriptionState = "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";

@@ -2,8 +2,10 @@
 import { z } from "zod";
 import type { WriteOp } from "../../store/contract.js";
 import { ApiError } from "../errors.js";
+import { apiPathsGuard, operationsGuard } from "../write-guard.js";
 import { absoluteUrl, anyArray, anyObject, expandIfRef, optBool, optStr, resolveRef } from "./common.js";
 import type { ResourceDef } from "./types.js";
+import { assertUniqueApiPath, assertUniqueOperation } from "./uniqueness.js";
 
 const protocol = z.enum(["http", "https", "ws", "wss"]);
 
@@ -67,8 +69,10 @@ export const apiDef: ResourceDef = {
     subscriptionRequired: true,
     subscriptionKeyParameterNames: { header: "Ocp-Apim-Subscription-Key", query: "subscription-key" },
   }),
-  async prepare(ctx, props) {
+  async prepare(ctx, props, id, _existing, guards) {
     const out = { ...props };
+    // Taken before anything is read: every API write bumps it, so a concurrent path claim is seen.
+    const pathGuard = await guards.take(apiPathsGuard);
     if (typeof out.apiVersionSetId === "string")
       out.apiVersionSetId = await resolveRef(
         ctx,
@@ -79,7 +83,8 @@ export const apiDef: ResourceDef = {
       );
     if (out.format !== undefined)
       throw new ApiError(500, "InternalError", "import must be handled before the generic API write");
-    return { properties: out };
+    await assertUniqueApiPath(ctx, id, out);
+    return { properties: out, extraOps: [pathGuard] };
   },
   async beforeDelete(ctx, entity) {
     // Deleting an API deletes its revisions and the subscriptions scoped to it, as in APIM.
@@ -154,8 +159,12 @@ export const operationDef: ResourceDef = {
   pattern: "apis/{apiId}/operations/{operationId}",
   schema: operationSchema,
   maxNameLength: 80,
-  async prepare(_ctx, props) {
-    return { properties: { ...props, method: String(props.method).toUpperCase() } };
+  async prepare(ctx, props, id, _existing, guards) {
+    const apiId = id.split("/").slice(0, 2).join("/");
+    const guard = await guards.take(operationsGuard(apiId));
+    const out = { ...props, method: String(props.method).toUpperCase() };
+    assertUniqueOperation(id, out, (await ctx.options.store.list("operation", { parentId: apiId })).items);
+    return { properties: out, extraOps: [guard] };
   },
 };
 

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { expandRef, normalizeRef } from "../arm.js";
 import type { RequestContext } from "../context.js";
 import { ApiError, validationError } from "../errors.js";
+import { subscriptionsGuard } from "../write-guard.js";
 import { nowIso, optBool, optStr, resolveRef } from "./common.js";
 import type { Props, ResourceDef } from "./types.js";
 
@@ -62,8 +63,12 @@ export const subscriptionDef: ResourceDef = {
     secondaryKey: (existing?.properties.secondaryKey as string | undefined) ?? newSubscriptionKey(),
     createdDate: (existing?.properties.createdDate as string | undefined) ?? nowIso(ctx),
   }),
-  async prepare(ctx, props, _id, existing) {
+  async prepare(ctx, props, _id, existing, guards) {
     const out: Props = { ...props, scope: await resolveScope(ctx, String(props.scope)) };
+    // Every write of a product subscription bumps the product's guard, taken before the limit
+    // check lists subscriptions: two concurrent creates cannot both see room under the limit.
+    const scope = String(out.scope);
+    const extraOps = scope.startsWith("/products/") ? [await guards.take(subscriptionsGuard(scope.slice(1)))] : [];
     if (typeof out.ownerId === "string")
       out.ownerId = await resolveRef(ctx, out.ownerId, "properties.ownerId", "user", "users");
     if (ctx.principal.kind === "user" && !existing) await applyDeveloperRules(ctx, ctx.principal.userId, out);
@@ -71,7 +76,7 @@ export const subscriptionDef: ResourceDef = {
       out.startDate = nowIso(ctx);
     if (out.state === "cancelled" && existing?.properties.state !== "cancelled") out.endDate = nowIso(ctx);
     if (out.displayName === undefined) out.displayName = String(_id.split("/")[1]);
-    return { properties: out };
+    return { properties: out, extraOps };
   },
   present(ctx, entity) {
     const { primaryKey: _p, secondaryKey: _s, ...props } = entity.properties;

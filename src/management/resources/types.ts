@@ -5,6 +5,7 @@ import type { ResourceKind, StoredEntity } from "../../model/resources.js";
 import type { WriteOp } from "../../store/contract.js";
 import type { RequestContext } from "../context.js";
 import type { UserGuard } from "../router.js";
+import type { WriteGuards } from "../write-guard.js";
 
 export type Props = Record<string, unknown>;
 
@@ -30,8 +31,18 @@ export interface ResourceDef {
   readonly maxNameLength?: number;
   /** Values filled in on create (after read-only fields were dropped from the request). */
   defaults?(ctx: RequestContext, name: string, existing: StoredEntity | undefined): Props;
-  /** Cross-entity checks and normalisation; throws ApiError naming the field. */
-  prepare?(ctx: RequestContext, props: Props, id: string, existing: StoredEntity | undefined): Promise<Prepared>;
+  /**
+   * Cross-entity checks and normalisation; throws ApiError naming the field. A check that depends on
+   * other entities takes their write guard first (`guards.take`) and returns its op in `extraOps`, so
+   * the check and the write commit together or the whole write is run again.
+   */
+  prepare?(
+    ctx: RequestContext,
+    props: Props,
+    id: string,
+    existing: StoredEntity | undefined,
+    guards: WriteGuards,
+  ): Promise<Prepared>;
   /** Shapes stored properties for a reply (expands references to ARM ids, hides secrets). */
   present?(ctx: RequestContext, entity: StoredEntity): Props | Promise<Props>;
   /** Throws when the entity may not be deleted; returns extra writes (cascade) otherwise. */
