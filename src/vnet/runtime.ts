@@ -84,6 +84,11 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
   const resolver: NetworkResolver = createNetworkResolver({ clock: o.clock });
   let state: NetworkState | undefined;
   let plan: BindingPlan = planBindings("None", o.host);
+  // What the gateway's listeners actually follow; undefined after a failed rebind released them.
+  let listening: BindingPlan | undefined = plan;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let retryDelayMs = 0;
+  let failures = 0;
   let clientFilter: (ip: string) => boolean = () => true;
   let managementFilter: (ip: string) => boolean = compileSourceFilter(o.managementAllowedSources ?? loopback).allows;
   let gateway: RebindTarget | undefined;
@@ -162,17 +167,21 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
     }
     const nextPlan = planBindings(next.mode, o.host);
     for (const w of nextPlan.warnings) o.log.warn({ mode: next.mode }, w);
-    if (!samePlan(plan, nextPlan)) {
+    if (!samePlan(plan, nextPlan) || (gateway && !samePlan(listening, nextPlan))) {
+      let failed: "gateway" | "portal" = "gateway";
       try {
-        if (gateway) {
+        if (gateway && !samePlan(listening, nextPlan)) {
           const bound = await gateway.rebind(addressesFor(nextPlan, listeners));
+          listening = nextPlan;
           o.log.info({ mode: nextPlan.mode, listeners: bound }, "gateway re-bound for the network mode");
         }
+        failed = "portal";
+        if (onPlan) await onPlan(nextPlan);
         plan = nextPlan;
-        if (onPlan) await onPlan(plan);
+        retryDelayMs = 0;
+        failures = 0;
       } catch (err) {
-        // The previous listeners keep serving (rebind is all or nothing); the next change retries.
-        o.log.warn({ err, mode: nextPlan.mode }, "listeners not re-bound for the network mode");
+        await rebindFailed(err, nextPlan, failed);
       }
     } else plan = nextPlan;
 
@@ -195,6 +204,39 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
       });
       monitor.start();
     } else monitor?.setModel(model);
+  }
+
+  /**
+   * A rebind is all or nothing, so the previous listeners still serve. That is kept, and retried
+   * with a growing pause, unless keeping them is wrong: towards Internal an old public listener
+   * must not stay open, and an address still in use (cluster workers share one listening socket per
+   * address: a wildcard is freed only once every worker has let go of it) is freed on our side so
+   * the workers, each retrying, converge instead of holding the old address for one another.
+   */
+  async function rebindFailed(err: unknown, target: BindingPlan, failed: "gateway" | "portal"): Promise<void> {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (failed === "gateway" && gateway && (target.networkClientsOnly || code === "EADDRINUSE")) {
+      await gateway.rebind([]).catch(() => undefined);
+      listening = undefined;
+    }
+    // Released listeners wait on the other workers: keep retrying often, logging now and then.
+    const cap = listening === undefined ? 1000 : 30_000;
+    retryDelayMs = Math.min(retryDelayMs === 0 ? 100 : retryDelayMs * 2, cap);
+    if (failures++ % 30 === 0)
+      o.log.warn(
+        { err, mode: target.mode, released: listening === undefined, retryInMs: retryDelayMs, failures },
+        `${failed === "gateway" ? "gateway listeners" : "portal"} not re-bound for the network mode`,
+      );
+    if (retryTimer || closed) return;
+    // Jitter: workers that failed together do not retry in lockstep.
+    retryTimer = setTimeout(
+      () => {
+        retryTimer = undefined;
+        running = running.then(apply).catch((e: unknown) => o.log.warn({ err: e }, "network settings not applied"));
+      },
+      retryDelayMs * (0.5 + Math.random()),
+    );
+    retryTimer.unref?.();
   }
 
   // Changes are applied one at a time, in order; a burst of writes becomes one pass.
@@ -221,6 +263,8 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
     gatewayAddresses: (list) => addressesFor(plan, list),
     attach(target, list, hook) {
       gateway = target;
+      // The gateway was started on gatewayAddresses() of the current plan.
+      listening = plan;
       listeners = list;
       onPlan = hook;
     },
@@ -235,6 +279,7 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);
+      if (retryTimer) clearTimeout(retryTimer);
       stopWatch?.();
       monitor?.stop();
       await running.catch(() => undefined);

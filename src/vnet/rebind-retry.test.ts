@@ -1,0 +1,133 @@
+// A re-bind that cannot happen at once (the new address is still held: in a cluster, by workers
+// that have not let go of it yet) must not leave an Internal gateway serving on its public address:
+// the runtime releases its listeners and retries until the address is free, then serves there.
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { systemClock } from "../core/clock.js";
+import { HEALTH_PATH } from "../gateway/server/handler.js";
+import { type GatewayUnit, startGatewayUnit } from "../gateway/unit.js";
+import { loadServiceTags } from "../network/index.js";
+import { type ConfigStore, createConfigStore } from "../store/index.js";
+import { createVnetRuntime, type VnetRuntime } from "./runtime.js";
+import { subnetId } from "./test-fixtures.js";
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function status(url: string): Promise<number | string> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    await res.arrayBuffer();
+    return res.status;
+  } catch (err) {
+    return (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+  }
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("a re-bind blocked by an address in use", () => {
+  let store: ConfigStore;
+  let unit: GatewayUnit;
+  let runtime: VnetRuntime;
+  let blocker: Server;
+  let port: number;
+  const warnings: string[] = [];
+
+  before(async () => {
+    store = await createConfigStore("sqlite::memory:", { dataDir: "." });
+    await store.put("service", "", { location: "local", virtualNetworkType: "None" });
+    await store.put("virtualNetwork", "virtualNetworks/vnet", {
+      location: "local",
+      properties: {
+        addressSpace: { addressPrefixes: ["10.77.0.0/16", "127.0.0.0/8"] },
+        subnets: [{ name: "apim", properties: { addressPrefix: "10.77.1.0/24" } }],
+      },
+    });
+    runtime = createVnetRuntime({
+      store,
+      clock: systemClock,
+      location: "local",
+      host: { defaultHost: "127.0.0.3", privateAddress: "127.0.0.2" },
+      catalog: loadServiceTags([], { placeholders: true }).catalog,
+      dependencies: {},
+      networkStatusIntervalMs: 60_000,
+      log: { info: () => {}, warn: (_obj, msg) => warnings.push(msg) },
+      probe: async () => ({ ok: true, durationMs: 0 }),
+    });
+    await runtime.start();
+    port = await freePort();
+    const listeners = [{ port }];
+    unit = await startGatewayUnit({
+      store,
+      host: "127.0.0.3",
+      httpPort: port,
+      httpsPort: 0,
+      portalOrigins: [],
+      serviceName: "moat",
+      location: "local",
+      logLevel: "silent",
+      addresses: runtime.gatewayAddresses(listeners),
+      backendSocket: runtime.backendSocket,
+    });
+    runtime.attach(unit.gateway, listeners);
+    // Something else holds the private address on the gateway's port.
+    blocker = createServer((_req, res) => res.writeHead(418).end());
+    await new Promise<void>((r) => blocker.listen(port, "127.0.0.2", r));
+  });
+
+  after(async () => {
+    await runtime?.close();
+    await unit?.close();
+    if (blocker?.listening) await new Promise((r) => blocker.close(r));
+    await store?.close();
+  });
+
+  test("towards Internal the public listener closes at once; the private one opens once the address is free", async () => {
+    assert.equal(await status(`http://127.0.0.3:${port}${HEALTH_PATH}`), 200);
+    await store.put("service", "", {
+      location: "local",
+      virtualNetworkType: "Internal",
+      virtualNetworkConfiguration: { subnetResourceId: subnetId("vnet", "apim") },
+    });
+    await runtime.refresh();
+    assert.deepEqual(unit.gateway.addresses(), [], "no listener while the private address is taken");
+    assert.equal(await status(`http://127.0.0.3:${port}${HEALTH_PATH}`), "ECONNREFUSED");
+    assert.equal(await status(`http://127.0.0.2:${port}${HEALTH_PATH}`), 418, "the other holder answers");
+    assert.ok(
+      warnings.some((w) => /gateway listeners not re-bound/.test(w)),
+      warnings.join("\n"),
+    );
+
+    await new Promise((r) => blocker.close(r));
+    await until(
+      async () => unit.gateway.addresses().some((a) => a.host === "127.0.0.2"),
+      "the retry to bind the private address",
+    );
+    assert.equal(await status(`http://127.0.0.2:${port}${HEALTH_PATH}`), 200);
+    assert.equal(await status(`http://127.0.0.3:${port}${HEALTH_PATH}`), "ECONNREFUSED");
+  });
+
+  test("back to None: the public listener again, the private one closed", async () => {
+    await store.put("service", "", { location: "local", virtualNetworkType: "None" });
+    await runtime.refresh();
+    assert.deepEqual(
+      unit.gateway.addresses().map((a) => a.host),
+      ["127.0.0.3"],
+    );
+    assert.equal(await status(`http://127.0.0.3:${port}${HEALTH_PATH}`), 200);
+  });
+});
