@@ -23,7 +23,7 @@ import { backendDef, cacheDef, loggerDef, namedValueDef, portalSettingDef, tagDe
 import { addNetworkResourceRoutes } from "./resources/network.js";
 import { policyDefs, policyFragmentDef } from "./resources/policies.js";
 import { productDef } from "./resources/products.js";
-import { apiSchemaDef } from "./resources/schemas.js";
+import { apiSchemaDef, serviceSchemaDef } from "./resources/schemas.js";
 import { serviceHandlers } from "./resources/service.js";
 import { subscriptionDef } from "./resources/subscriptions.js";
 import { canonicalTemplateName, defaultTemplateProperties, templateDef } from "./resources/templates.js";
@@ -51,6 +51,7 @@ export const resourceDefs: readonly ResourceDef[] = [
   namedValueDef,
   ...policyDefs,
   policyFragmentDef,
+  serviceSchemaDef,
   certificateDef,
   tagDef,
   templateDef,

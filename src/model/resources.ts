@@ -20,6 +20,8 @@ export type ResourceKind =
   | "namedValue"
   | "policy"
   | "policyFragment"
+  /** "schemas/{schemaId}": service-level ("global") JSON or XML schemas that validate-content's schema-id names. */
+  | "schema"
   | "certificate"
   | "tag"
   | "tagLink"

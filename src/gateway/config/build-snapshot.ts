@@ -425,11 +425,16 @@ function buildEnvironment(
   }
   const fragments = new Map<string, string>();
   for (const f of all<{ value: string }>("policyFragment")) fragments.set(f.name, f.properties.value);
+  // Service schemas for validate-content's schema-id: a json schema's document, an xml schema's XSD text.
+  const schemas = new Map<string, unknown>();
+  for (const s of all<{ schemaType?: string; value?: unknown; document?: unknown }>("schema"))
+    schemas.set(s.name, s.properties.schemaType === "xml" ? s.properties.value : s.properties.document);
   return {
     namedValues,
     fragments,
     backendIds: new Set(backends.keys()),
     loggerIds: new Set(all("logger").map((l) => l.name)),
+    schemas,
   };
 }
 

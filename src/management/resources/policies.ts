@@ -20,11 +20,12 @@ const policySchema = z
 
 export async function policyEnvironment(ctx: RequestContext): Promise<PolicyEnvironment> {
   const { store } = ctx.options;
-  const [namedValues, fragments, backends, loggers] = await Promise.all([
+  const [namedValues, fragments, backends, loggers, schemas] = await Promise.all([
     store.list("namedValue", { parentId: "" }),
     store.list("policyFragment", { parentId: "" }),
     store.list("backend", { parentId: "" }),
     store.list("logger", { parentId: "" }),
+    store.list("schema", { parentId: "" }),
   ]);
   const nv = new Map<string, string>();
   for (const e of namedValues.items) {
@@ -37,6 +38,13 @@ export async function policyEnvironment(ctx: RequestContext): Promise<PolicyEnvi
     fragments: new Map(fragments.items.map((f) => [f.name, String(f.properties.value ?? "")])),
     backendIds: new Set(backends.items.map((b) => b.name)),
     loggerIds: new Set(loggers.items.map((l) => l.name)),
+    // validate-content checks schema-id against these (a json schema's document, an xml schema's XSD text).
+    schemas: new Map(
+      schemas.items.map((s) => [
+        s.name,
+        s.properties.schemaType === "xml" ? s.properties.value : s.properties.document,
+      ]),
+    ),
   };
 }
 

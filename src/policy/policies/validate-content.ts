@@ -67,6 +67,13 @@ function parseTypeMap(el: XmlElement, p: PolicyParser, map: TypeMap): void {
   }
 }
 
+/** schema-id names one of the API's schemas first, then a service schema ("schemas/{id}"). */
+function resolveSchema(env: Config["env"], id: string): { from: "api" | "service"; document: unknown } | undefined {
+  if (env.apiSchemas?.has(id)) return { from: "api", document: env.apiSchemas.get(id) };
+  if (env.schemas?.has(id)) return { from: "service", document: env.schemas.get(id) };
+  return undefined;
+}
+
 function parseContent(child: XmlElement, p: PolicyParser, env: Config["env"]): ContentRule | undefined {
   const type = p.nonEmpty(child, "type", { expression: false });
   const as = p.enumeration(child, "validate-as", ["json", "xml", "soap"] as const, { required: true });
@@ -76,14 +83,37 @@ function parseContent(child: XmlElement, p: PolicyParser, env: Config["env"]): C
   const additional = p.boolean(child, "allow-additional-properties", { expression: false });
   const caseInsensitive = p.boolean(child, "case-insensitive-property-names", { expression: false });
   const id = schemaId?.kind === "const" ? schemaId.value : undefined;
-  const known = env.schemas?.has(id ?? "") || env.apiSchemas?.has(id ?? "");
+  const resolved = id ? resolveSchema(env, id) : undefined;
+  const known = resolved !== undefined;
+  const idAttr = p.attr(child, "schema-id");
+  const at = idAttr ? p.attrWhere(child, idAttr) : child;
   if (id && !known) {
-    const attr = p.attr(child, "schema-id");
-    if (attr)
+    p.warning(
+      "POLICY_WARN_SCHEMA_NOT_CHECKED",
+      `schema "${id}" is not known here: the content is checked for well-formedness only`,
+      at,
+    );
+  }
+  if (resolved?.from === "service" && as?.kind === "const") {
+    // A service schema is either a JSON Schema (document) or an XSD (its text): it must suit validate-as.
+    const isXsd = typeof resolved.document === "string";
+    if (as.value === "json" && isXsd)
+      p.error(
+        "POLICY_ERR_SCHEMA_TYPE",
+        `schema "${id}" is an xml schema; validate-as="json" needs a json schema (line ${child.line})`,
+        at,
+      );
+    else if (as.value !== "json" && !isXsd)
+      p.error(
+        "POLICY_ERR_SCHEMA_TYPE",
+        `schema "${id}" is a json schema; validate-as="${as.value}" needs an xml schema (line ${child.line})`,
+        at,
+      );
+    else if (isXsd)
       p.warning(
         "POLICY_WARN_SCHEMA_NOT_CHECKED",
-        `schema "${id}" is not known here: the content is checked for well-formedness only`,
-        p.attrWhere(child, attr),
+        `XSD validation is not performed: content checked against "${id}" is checked for well-formedness only`,
+        at,
       );
   }
   if (as?.kind !== "const") return undefined;
@@ -204,7 +234,7 @@ function plan(c: Config, type: string, reps: readonly DeclaredRepresentation[]):
   if (!rule && !rep) return null;
   if (rule?.validateAs !== "json") return { rule, validator: undefined, definition: undefined };
   if (rule.schemaId) {
-    const doc = c.env.schemas?.get(rule.schemaId) ?? c.env.apiSchemas?.get(rule.schemaId);
+    const doc = resolveSchema(c.env, rule.schemaId)?.document;
     return {
       rule,
       validator: compileBodyValidator(doc, rule.schemaRef ? { ref: rule.schemaRef } : {}, rule.schemaOptions),

@@ -2,6 +2,7 @@
 // PolicyEnvironment (apiSchemas + operationContract), as the gateway compiles them per operation.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { validatePolicyDocument } from "../pipeline.js";
 import { createFakeServices, emptyEnvironment } from "../test-support/fake-context.js";
 import { compileOrThrow, documentWith, runStatements, runWith } from "../test-support/run.js";
 import type { PolicyEnvironment } from "../types.js";
@@ -164,6 +165,46 @@ describe("validate-content against the API schema", () => {
     const bad = await runWith(pipeline, services, post(`{"qty":0}`));
     assert.equal(bad.response?.statusCode, 400);
     assert.match(JSON.parse(bad.response?.body.bytes?.toString() ?? "{}").message, /\/qty must be >= 1/);
+  });
+
+  test("schema-id looks in the API's schemas before the service schemas", async () => {
+    const e: PolicyEnvironment = {
+      ...env(),
+      // the same id at both levels: the API's one (Pet requires id and name) is used
+      schemas: new Map([["petstore", { type: "object" }]]),
+    };
+    const policy = content("prevent", ` schema-id="petstore" schema-ref="#/components/schemas/Pet"`);
+    const pipeline = compileOrThrow({ api: documentWith("inbound", policy) }, e);
+    const bad = await runWith(pipeline, createFakeServices(), post(`{"name":"Rex"}`));
+    assert.equal(bad.response?.statusCode, 400);
+    assert.match(JSON.parse(bad.response?.body.bytes?.toString() ?? "{}").message, /must have required property 'id'/);
+  });
+
+  test("a service schema must suit validate-as: json needs a JSON Schema, xml an XSD (checked for well-formedness)", () => {
+    const xsd = `<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="a" type="xs:string"/></xs:schema>`;
+    const e: PolicyEnvironment = {
+      ...emptyEnvironment(),
+      schemas: new Map<string, unknown>([
+        ["order-xsd", xsd],
+        ["order-json", { type: "object" }],
+      ]),
+    };
+    const doc = (as: string, id: string) =>
+      `<policies><inbound><validate-content unspecified-content-type-action="prevent" max-size="1024" size-exceeded-action="prevent">\n<content type="application/${as}" validate-as="${as}" schema-id="${id}"/></validate-content></inbound></policies>`;
+    const json = validatePolicyDocument(doc("json", "order-xsd"), "api", e);
+    assert.deepEqual(
+      json.filter((d) => d.severity === "error").map((d) => [d.code, d.line, d.path]),
+      [["POLICY_ERR_SCHEMA_TYPE", 2, "inbound/validate-content[1]/content[1]/@schema-id"]],
+    );
+    assert.match(json[0]?.message ?? "", /schema "order-xsd" is an xml schema; validate-as="json" needs a json schema/);
+    const xml = validatePolicyDocument(doc("xml", "order-json"), "api", e);
+    assert.match(xml.find((d) => d.severity === "error")?.message ?? "", /is a json schema; validate-as="xml"/);
+    const fine = validatePolicyDocument(doc("xml", "order-xsd"), "api", e);
+    assert.deepEqual(
+      fine.map((d) => [d.severity, d.code]),
+      [["warning", "POLICY_WARN_SCHEMA_NOT_CHECKED"]],
+    );
+    assert.deepEqual(validatePolicyDocument(doc("json", "order-json"), "api", e), []);
   });
 
   test("a representation naming a definition the schema lacks is reported, not a crash", async () => {
