@@ -97,14 +97,18 @@ function compileUncached(docs: PolicyDocuments, env: PolicyEnvironment): Compile
   const needsResponseBody = levels.some((l) => l.needsResponseBody);
   const streamThrough =
     outbound.length === 0 && onError.length === 0 && !needsResponseBody ? plainForward(backend) : undefined;
+  const inbound = resolve("inbound", top);
+  // A browser's preflight runs only the cors statements that are direct children of inbound (APIM).
+  const corsStatements = inbound.filter((s) => s.definition.name === "cors");
   const pipeline: Pipeline = Object.freeze({
-    inbound: compileStatements(resolve("inbound", top)),
+    inbound: compileStatements(inbound),
     backend: compileStatements(backend),
     outbound: compileStatements(outbound),
     onError: compileStatements(onError),
     needsRequestBody: levels.some((l) => l.needsRequestBody),
     needsResponseBody,
     ...(streamThrough ? { streamThrough } : {}),
+    ...(corsStatements.length > 0 ? { preflight: compileStatements(corsStatements) } : {}),
   });
   return { pipeline, diagnostics };
 }

@@ -187,6 +187,11 @@ export interface Pipeline {
    * stream the backend's answer straight to the client instead of running the backend step.
    */
   readonly streamThrough?: ForwardOptions;
+  /**
+   * The cors statements of inbound, run alone for a CORS preflight (OPTIONS with
+   * Access-Control-Request-Method) when the API defines no OPTIONS operation; undefined without cors.
+   */
+  readonly preflight?: Step;
 }
 
 // ---- ports: implemented by the gateway (in memory) and the scale-out layer (Redis) ----

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import type { Clock } from "../../core/clock.js";
-import type { PolicyServices } from "../../policy/types.js";
+import { CONTINUE, type Pipeline, type PolicyServices, type Step } from "../../policy/types.js";
 import { decideAccess } from "../config/access.js";
 import type { OperationMatch } from "../config/operation-matcher.js";
 import { splitPath } from "../config/route-table.js";
@@ -25,6 +25,8 @@ import { type ExchangeResult, streamExchange } from "../proxy/stream-exchange.js
 import type { Upstreams } from "../proxy/upstreams.js";
 import { type PortalCors, rawHeader } from "./cors.js";
 import { sendEmpty, sendError } from "./respond.js";
+
+const NOOP_STEP: Step = () => CONTINUE;
 
 export const HEALTH_PATH = "/status-0123456789abcdef";
 
@@ -67,10 +69,38 @@ export function pathAfterSegments(path: string, n: number): string {
   return path.slice(i);
 }
 
+/** A preflight carries no subscription key: it is answered by the cors statements alone, as anonymous. */
+const PREFLIGHT_ACCESS: AccessGranted = Object.freeze({
+  ok: true,
+  product: undefined,
+  subscription: undefined,
+  user: undefined,
+  allowTracing: false,
+});
+
+/**
+ * APIM matches a CORS preflight (OPTIONS with Access-Control-Request-Method) to the operation of the
+ * method it announces, unless the API defines OPTIONS itself. Returns undefined when the request is to
+ * be handled as a normal one (an OPTIONS operation matches, or nothing does: the usual 404).
+ */
+export function resolvePreflight(
+  snap: GatewaySnapshot,
+  req: IncomingMessage,
+  secure: boolean,
+  requestedMethod: string,
+): Resolved | undefined {
+  const resolved = resolveRequest(snap, req, secure, requestedMethod.trim().toUpperCase(), true);
+  if (!("api" in resolved)) return undefined;
+  const options = resolveRequest(snap, req, secure, "OPTIONS", true);
+  return "api" in options ? undefined : resolved;
+}
+
 export function resolveRequest(
   snap: GatewaySnapshot,
   req: IncomingMessage,
   secure: boolean,
+  method = req.method as string,
+  preflight = false,
 ): Resolved | typeof NOT_FOUND | typeof MISSING_KEY | typeof INVALID_KEY {
   const url = req.url as string;
   const q = url.indexOf("?");
@@ -83,13 +113,34 @@ export function resolveRequest(
   const api = found.api;
   if (secure ? !api.allowsHttps : !api.allowsHttp) return NOT_FOUND;
   const opSegments = found.consumed === 0 ? segments : segments.slice(found.consumed);
-  const operation = api.operations.match(req.method as string, opSegments, query);
+  const operation = api.operations.match(method, opSegments, query);
   if (operation === undefined) return NOT_FOUND;
+  const remainder = pathAfterSegments(path, found.consumed);
+  if (preflight) return { api, operation, access: PREFLIGHT_ACCESS, query, path, remainder };
   // The query is consulted only when the header is absent (APIM).
   const key = rawHeader(raw, api.keyHeader) ?? query.get(api.keyQuery)?.[0];
   const access = decideAccess(snap, api, key);
   if (!access.ok) return access.reason === "missing" ? MISSING_KEY : INVALID_KEY;
-  return { api, operation, access, query, path, remainder: pathAfterSegments(path, found.consumed) };
+  return { api, operation, access, query, path, remainder };
+}
+
+const preflightPipelines = new WeakMap<Pipeline, Pipeline>();
+
+/** The pipeline of a preflight: the cors statements as inbound, nothing else (no backend call). */
+function preflightPipeline(pipeline: Pipeline): Pipeline {
+  let p = preflightPipelines.get(pipeline);
+  if (p === undefined) {
+    p = Object.freeze({
+      inbound: pipeline.preflight ?? NOOP_STEP,
+      backend: NOOP_STEP,
+      outbound: NOOP_STEP,
+      onError: pipeline.onError,
+      needsRequestBody: false,
+      needsResponseBody: false,
+    });
+    preflightPipelines.set(pipeline, p);
+  }
+  return p;
 }
 
 /** A request carries a body when it declares a non-zero length or a transfer coding. */
@@ -158,6 +209,33 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
 
     const snap = deps.snapshot();
     const secure = (socket as TLSSocket).encrypted === true;
+    if (req.method === "OPTIONS" && origin !== undefined) {
+      const requested = rawHeader(raw, "access-control-request-method");
+      const preflight = requested === undefined ? undefined : resolvePreflight(snap, req, secure, requested);
+      const entry = preflight && snap.pipelineFor(preflight.api, preflight.operation.value, undefined);
+      if (preflight !== undefined && entry?.kind === "pipeline" && entry.pipeline.preflight !== undefined) {
+        api = preflight.api;
+        op = preflight.operation.value;
+        runPolicyPipeline(deps, {
+          snap,
+          pipeline: preflightPipeline(entry.pipeline),
+          resolved: preflight,
+          req,
+          res,
+          requestId,
+          secure,
+          extraHeaders: extra,
+        }).then(
+          (r) => finish(r.statusCode, undefined, r.error),
+          (err: unknown) => {
+            logger.error({ requestId, err }, "preflight failed unexpectedly");
+            sendError(res, INTERNAL_ERROR, extra);
+            finish(500, undefined, err);
+          },
+        );
+        return;
+      }
+    }
     const resolved = resolveRequest(snap, req, secure);
     if (!("api" in resolved)) {
       sendError(res, resolved, extra);

@@ -109,7 +109,12 @@ export const cors = definePolicy<CorsConfig>({
     return (ctx) => {
       const origin = headerValue(ctx.request.headers, "origin");
       if (origin === undefined) return CONTINUE;
-      if (ctx.request.method === "OPTIONS" && ctx.request.headers.has("access-control-request-method")) {
+      // An operation defined for OPTIONS takes the preflight itself (APIM bypasses the preflight logic).
+      if (
+        ctx.request.method === "OPTIONS" &&
+        ctx.operation?.method !== "OPTIONS" &&
+        ctx.request.headers.has("access-control-request-method")
+      ) {
         return preflight(ctx, origin);
       }
       if (!originAllowed(origin)) {
