@@ -69,6 +69,28 @@ describe("tolerant XML reader", () => {
     }
   });
 
+  test("a DTD is refused by name, with its line, before or inside the root, in any case", () => {
+    const cases: Array<[string, number, number, boolean?]> = [
+      [`<!DOCTYPE policies [<!ENTITY x "y">]>\n<policies/>`, 1, 1],
+      [`<?xml version="1.0"?>\n<!-- c -->\n<!doctype policies>\n<policies/>`, 3, 1],
+      [`<policies>\n  <inbound>\n    <!ENTITY lol "lol">\n  </inbound>\n</policies>`, 3, 5],
+      [`<!DOCTYPE x>\n<set-header name="a"/>`, 1, 1, true],
+    ];
+    for (const [xml, line, column, loose] of cases) {
+      const { root, diagnostics } = parseXml(xml, { loose: loose ?? false });
+      assert.equal(root, undefined, xml);
+      assert.equal(diagnostics[0]?.code, "POLICY_ERR_DTD", xml);
+      assert.match(
+        diagnostics[0]?.message ?? "",
+        new RegExp(`^DTDs are not allowed in policy documents: .* at line ${line}`),
+      );
+      assert.deepEqual([diagnostics[0]?.line, diagnostics[0]?.column], [line, column], xml);
+    }
+    // CDATA and comments that merely mention a DOCTYPE are text, not a DTD
+    assert.ok(parseXml(`<set-body><![CDATA[<!DOCTYPE html><p/>]]></set-body>`).root);
+    assert.ok(parseXml(`<!-- <!DOCTYPE x> -->\n<policies/>`).root);
+  });
+
   test("loose mode reads documentation snippets with several statements", () => {
     const { root } = parseXml(`<!-- note -->\n<set-header name="a"/>\n<set-header name="b"/>`, { loose: true });
     assert.equal(root?.name, "fragment");

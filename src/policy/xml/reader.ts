@@ -40,10 +40,14 @@ class XmlSyntaxError extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    readonly code = "POLICY_ERR_XML_SYNTAX",
   ) {
     super(message);
   }
 }
+
+/** A DTD or one of its declarations: APIM (like .NET's XmlReader by default) prohibits DTD processing. */
+const DTD_MARKUP = /<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)\b/iy;
 
 /**
  * Parses one document; on a syntax error returns no root and one diagnostic with the position.
@@ -71,7 +75,7 @@ export function parseXml(source: string, options: { loose?: boolean } = {}): Xml
     if (error instanceof XmlSyntaxError) {
       return {
         root: undefined,
-        diagnostics: [errorDiagnostic("POLICY_ERR_XML_SYNTAX", error.message, position(error.offset))],
+        diagnostics: [errorDiagnostic(error.code, error.message, position(error.offset))],
       };
     }
     throw error;
@@ -130,15 +134,30 @@ class Reader {
     return root;
   }
 
-  /** Whitespace, comments, processing instructions and DOCTYPE outside the root. */
+  /** Whitespace, comments and processing instructions outside the root (a DTD is refused). */
   private misc(): void {
     for (;;) {
       this.skipSpace();
       if (this.s.startsWith("<!--", this.i)) this.comment();
       else if (this.s.startsWith("<?", this.i)) this.skipPast("?>", "processing instruction");
-      else if (this.s.startsWith("<!DOCTYPE", this.i)) this.skipPast(">", "DOCTYPE");
-      else return;
+      else {
+        this.refuseDtd();
+        return;
+      }
     }
+  }
+
+  /** A DTD could declare entities (billion laughs, external files): name it instead of a generic syntax error. */
+  private refuseDtd(): void {
+    DTD_MARKUP.lastIndex = this.i;
+    const m = DTD_MARKUP.exec(this.s);
+    if (!m) return;
+    const { line } = this.position(this.i);
+    throw new XmlSyntaxError(
+      `DTDs are not allowed in policy documents: <!${m[1]} …> at line ${line}; remove the DTD (entities cannot be declared)`,
+      this.i,
+      "POLICY_ERR_DTD",
+    );
   }
 
   private element(): XmlElement {
@@ -201,7 +220,10 @@ class Reader {
         text += this.s.slice(this.i + 9, end);
         this.i = end + 3;
       } else if (this.s.startsWith("<?", this.i)) this.skipPast("?>", "processing instruction");
-      else if (this.s[this.i] === "<") el.children.push(this.element());
+      else if (this.s.startsWith("<!", this.i)) {
+        this.refuseDtd();
+        el.children.push(this.element());
+      } else if (this.s[this.i] === "<") el.children.push(this.element());
       else text += this.textRun();
     }
   }
