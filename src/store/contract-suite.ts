@@ -1,19 +1,19 @@
 // The behaviour every ConfigStore backend must show, as one node:test suite (the way undici runs one
 // cacheStoreTests against each cache store). `open` opens another instance on the SAME database each
 // time it is called, so the suite can check that writes made through one instance reach watchers of
-// another; tests stay independent by working under their own ids.
+// another; tests stay independent by working under their own ids. Called with options, it opens an
+// instance on a separate database and with a change retention (the retention tests prune globally).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { ConfigStore } from "./contract.js";
 import { StoreError } from "./contract.js";
 import { rejectsWith } from "./contract-assert.js";
 import { runFeedContract } from "./contract-suite-feed.js";
+import { type OpenStore, runRetentionContract } from "./contract-suite-retention.js";
 
-export function runConfigStoreContract(
-  name: string,
-  open: () => Promise<ConfigStore>,
-  cleanup?: () => Promise<void>,
-): void {
+export type { OpenOptions, OpenStore } from "./contract-suite-retention.js";
+
+export function runConfigStoreContract(name: string, open: OpenStore, cleanup?: () => Promise<void>): void {
   describe(`ConfigStore contract: ${name}`, () => {
     const opened: ConfigStore[] = [];
     let store: ConfigStore;
@@ -231,5 +231,6 @@ export function runConfigStoreContract(
     });
 
     runFeedContract({ stores: () => ({ store, other }), freshApi });
+    runRetentionContract(open, (s) => opened.push(s));
   });
 }

@@ -23,15 +23,30 @@ export interface ListResult<P> {
   total: number;
 }
 
-export type ChangeOp = "put" | "delete";
+/**
+ * "reset": the feed before this point was pruned (see ChangeRetention) and the reader missed changes
+ * it can no longer get one by one. It carries the pruned-through revision, kind "service" and id ""
+ * (the whole service may have changed): reload everything from snapshot(); later events follow as usual.
+ */
+export type ChangeOp = "put" | "delete" | "reset";
 
 export interface ChangeEvent {
   readonly revision: number;
   readonly op: ChangeOp;
   readonly kind: ResourceKind;
   readonly id: string;
-  /** The entity as written (absent for deletes). */
+  /** The entity as written (absent for deletes and resets). */
   readonly entity?: StoredEntity;
+}
+
+/**
+ * How long the change feed keeps a change: pruned once it is more than `keepRevisions` behind the
+ * newest revision AND older than `keepMs` (defaults 10 000 revisions, 1 hour). Readers behind the
+ * pruned horizon get a "reset" event.
+ */
+export interface ChangeRetention {
+  keepRevisions?: number;
+  keepMs?: number;
 }
 
 /** A write inside a transaction: all of them apply, or none. */
@@ -66,11 +81,15 @@ export interface ConfigStore {
   delete(kind: ResourceKind, id: string, options?: WriteOptions): Promise<boolean>;
   /** Apply several writes atomically under one new revision each, in order. Returns the entities put. */
   transaction(ops: readonly WriteOp[]): Promise<StoredEntity[]>;
-  /** Every change with revision > sinceRevision, oldest first. */
+  /**
+   * Every change with revision > sinceRevision, oldest first. When changes after sinceRevision were
+   * already pruned, the first event is a "reset" at the pruned-through revision, then the rest.
+   */
   changes(sinceRevision: number): Promise<ChangeEvent[]>;
   /**
    * Calls listener for every change after sinceRevision, in order, including changes made by other
-   * processes sharing the same database. Returns a function that stops watching.
+   * processes sharing the same database; a watcher that falls behind the pruned horizon gets a "reset"
+   * event instead of the changes it missed. Returns a function that stops watching.
    */
   watch(sinceRevision: number, listener: (event: ChangeEvent) => void): () => void;
   /** All entities at one consistent revision: what a gateway unit compiles from. */

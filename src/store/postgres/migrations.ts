@@ -44,6 +44,14 @@ export const postgresMigrations: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "change feed retention",
+    sql: `
+      ALTER TABLE $schema.store_state ADD COLUMN pruned_through bigint NOT NULL DEFAULT 0;
+      ALTER TABLE $schema.changes ADD COLUMN committed_at timestamptz NOT NULL DEFAULT now();
+    `,
+  },
 ];
 
 export async function migratePostgres(client: pg.PoolClient, schema: string): Promise<number> {

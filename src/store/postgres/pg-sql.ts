@@ -46,7 +46,21 @@ export function createPgSql(schema: string, channel: string) {
     list: `SELECT *, count(*) OVER () AS total FROM ${s}.entities
       WHERE kind = $1 AND ($2::text IS NULL OR parent_id = $2) ORDER BY id LIMIT $3 OFFSET $4`,
     count: `SELECT count(*) AS n FROM ${s}.entities WHERE kind = $1 AND ($2::text IS NULL OR parent_id = $2)`,
-    changes: `SELECT * FROM ${s}.changes WHERE revision > $1 ORDER BY revision LIMIT $2`,
+    // The horizon and the rows after it from one statement, so one snapshot: a prune committing in
+    // between cannot make a reader skip changes without also seeing the horizon that says so. The
+    // LEFT JOIN keeps one row (with a null revision) when there are no changes.
+    changes: `SELECT st.pruned_through AS horizon, c.* FROM ${s}.store_state st LEFT JOIN LATERAL (
+        SELECT * FROM ${s}.changes WHERE revision > GREATEST($1::bigint, st.pruned_through)
+        ORDER BY revision LIMIT $2
+      ) c ON true WHERE st.id = 1`,
+    // Pruning, inside a write transaction that holds the store_state row lock.
+    horizon: `SELECT pruned_through FROM ${s}.store_state WHERE id = 1`,
+    firstYoung: `SELECT revision FROM ${s}.changes
+      WHERE revision > $1 AND committed_at >= now() - $2::double precision * interval '1 millisecond'
+      ORDER BY revision LIMIT 1`,
+    prune: `WITH gone AS (DELETE FROM ${s}.changes WHERE revision <= $1)
+      UPDATE ${s}.store_state SET pruned_through = $1 WHERE id = 1`,
+    lockState: `SELECT revision FROM ${s}.store_state WHERE id = 1 FOR UPDATE`,
     everything: `SELECT * FROM ${s}.entities ORDER BY kind, id`,
   };
 }

@@ -8,6 +8,8 @@ import type { StoredEntity } from "../../model/resources.js";
 import { StoreError } from "../contract.js";
 import { checkPreconditions, descendantRange, entityFromRow, newEtag } from "../entity-path.js";
 import type { PreparedOp } from "../prepare-ops.js";
+import { pruneDue, pruneTarget, type ResolvedRetention } from "../retention.js";
+import { storeErrorChannel } from "../watch-hub.js";
 import type { Outcome } from "../write-queue.js";
 import type { PgSql } from "./pg-sql.js";
 
@@ -39,7 +41,33 @@ function chunksOfDistinctKeys(ops: readonly PreparedOp[]): PreparedOp[][] {
   return chunks;
 }
 
-export function createPgWriter(sql: PgSql, channel: string, withClient: WithClient) {
+export function createPgWriter(sql: PgSql, channel: string, withClient: WithClient, retention: ResolvedRetention) {
+  /** Deletes a prefix of the feed and moves the horizon; the caller's transaction holds the revision lock. */
+  async function pruneFeed(client: pg.PoolClient, revision: number): Promise<void> {
+    const horizon = Number((await client.query<{ pruned_through: string }>(sql.horizon)).rows[0]?.pruned_through ?? 0);
+    const young =
+      retention.keepMs > 0
+        ? (await client.query<{ revision: string }>(sql.firstYoung, [horizon, retention.keepMs])).rows[0]?.revision
+        : undefined;
+    const target = pruneTarget(retention, revision, horizon, young === undefined ? undefined : Number(young));
+    if (target > horizon) await client.query(sql.prune, [target]);
+  }
+
+  /** After an autocommitted fast put: its own short transaction, taking the lock every writer takes. */
+  async function pruneAlone(): Promise<void> {
+    await withClient(async (client) => {
+      try {
+        await client.query("BEGIN");
+        const locked = await client.query<{ revision: string }>(sql.lockState);
+        await pruneFeed(client, Number(locked.rows[0]?.revision ?? 0));
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
   async function putMany(client: pg.PoolClient, ops: readonly PreparedOp[], revision: number) {
     const entities: StoredEntity[] = [];
     for (const chunk of chunksOfDistinctKeys(ops)) {
@@ -119,7 +147,7 @@ export function createPgWriter(sql: PgSql, channel: string, withClient: WithClie
   }
 
   async function fastPut(op: PreparedOp): Promise<WriteResult> {
-    return withClient(async (client) => {
+    const result = await withClient(async (client): Promise<WriteResult> => {
       const { rows } = await client.query<{ etag: string; revision: string }>(sql.fastPut, [
         op.kind,
         op.id,
@@ -136,6 +164,14 @@ export function createPgWriter(sql: PgSql, channel: string, withClient: WithClie
         deleted: [false],
       };
     });
+    const revision = result.written[0]?.revision ?? 0;
+    if (pruneDue(retention, revision - 1, revision)) {
+      // The put has committed: a failed prune must not fail it; a later step prunes again.
+      await pruneAlone().catch((error: unknown) =>
+        storeErrorChannel.publish({ backend: "postgres", phase: "prune", error }),
+      );
+    }
+    return result;
   }
 
   /** Commits a batch; one outcome per request. Errors other than StoreError fail the whole batch. */
@@ -175,6 +211,7 @@ export function createPgWriter(sql: PgSql, channel: string, withClient: WithClie
           }
           i++;
         }
+        if (pruneDue(retention, start, revision)) await pruneFeed(client, revision);
         await client.query(revision !== start ? sql.commit(revision) : "COMMIT");
         return outcomes;
       } catch (error) {

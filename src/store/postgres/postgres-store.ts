@@ -3,7 +3,15 @@
 // a reader of the change feed can never see revision n+1 before n. Commits NOTIFY the revision; a
 // listening connection wakes the watch hub, which reads the feed from its last delivered revision.
 import pg from "pg";
-import type { ChangeEvent, ConfigStore, ListOptions, ListResult, Snapshot, WriteOp } from "../contract.js";
+import type {
+  ChangeEvent,
+  ChangeRetention,
+  ConfigStore,
+  ListOptions,
+  ListResult,
+  Snapshot,
+  WriteOp,
+} from "../contract.js";
 import { StoreError } from "../contract.js";
 import {
   assertPaging,
@@ -14,6 +22,7 @@ import {
   entityFromRow,
 } from "../entity-path.js";
 import { prepareOps } from "../prepare-ops.js";
+import { resolveRetention, withReset } from "../retention.js";
 import { createWatchHub } from "../watch-hub.js";
 import { createWriteMethods } from "../write-methods.js";
 import { createWriteQueue } from "../write-queue.js";
@@ -33,6 +42,8 @@ export interface PostgresStoreOptions {
   queryTimeoutMs?: number;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** How long the change feed keeps changes (defaults: 10 000 revisions and 1 hour). */
+  changeRetention?: ChangeRetention;
 }
 
 const schemaPattern = /^[a-z_][a-z0-9_]{0,47}$/;
@@ -42,6 +53,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   if (!schemaPattern.test(schema)) {
     throw new StoreError("STORE_ERR_INVALID", `schema "${schema}" must match ${schemaPattern} (lower case)`);
   }
+  const retention = resolveRetention(options.changeRetention);
   const clientConfig: pg.ClientConfig = {
     connectionString: options.connectionString,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
@@ -98,7 +110,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return withClient(async (client) => (await client.query<R>(text, values)).rows);
   }
 
-  const queue = createWriteQueue(createPgWriter(sql, channel, withClient));
+  const queue = createWriteQueue(createPgWriter(sql, channel, withClient, retention));
 
   async function write(ops: readonly WriteOp[]): Promise<WriteResult> {
     const prepared = prepareOps(ops);
@@ -108,8 +120,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return result;
   }
 
-  const readChanges = async (since: number, limit: number | null): Promise<ChangeEvent[]> =>
-    (await query<ChangeRow>(sql.changes, [since, limit])).map(changeFromRow);
+  const readChanges = async (since: number, limit: number | null): Promise<ChangeEvent[]> => {
+    const rows = await query<ChangeRow & { horizon: string }>(sql.changes, [since, limit]);
+    const horizon = Number(rows[0]?.horizon ?? 0);
+    // A null revision is the one row the LEFT JOIN keeps when there are no changes.
+    return withReset(since, horizon, rows.filter((row) => row.revision !== null).map(changeFromRow));
+  };
 
   const listener = createChangeListener({
     client: { ...clientConfig, application_name: `moat-store-listen-${schema}` },

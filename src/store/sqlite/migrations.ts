@@ -41,6 +41,15 @@ export const sqliteMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "change feed retention",
+    // committed_at is epoch milliseconds; rows written before this step have none and count as old.
+    sql: `
+      ALTER TABLE store_state ADD COLUMN pruned_through INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE changes ADD COLUMN committed_at INTEGER;
+    `,
+  },
 ];
 
 /**

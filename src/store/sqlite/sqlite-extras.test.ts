@@ -76,3 +76,38 @@ test("a writer blocked by another process's lock fails with STORE_ERR_UNAVAILABL
   await store.put("api", "apis/a", {});
   await store.close();
 });
+
+test("a database from before change retention is upgraded: its old feed rows count as old and get pruned", async () => {
+  const path = join(dir, "v1.db");
+  const v1 = new Database(path);
+  v1.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  v1.exec(sqliteMigrations[0]?.sql ?? "");
+  v1.prepare("INSERT INTO schema_migrations VALUES (1, 'entities and change feed', '2026-01-01T00:00:00Z')").run();
+  for (let revision = 1; revision <= 3; revision++) {
+    v1.prepare(
+      `INSERT INTO entities VALUES ('api', 'apis/old${revision}', '', 'old${revision}', '{}', '"${revision}"', ${revision})`,
+    ).run();
+    v1.prepare(
+      `INSERT INTO changes VALUES (${revision}, 'put', 'api', 'apis/old${revision}', '', 'old${revision}', '{}', '"${revision}"')`,
+    ).run();
+  }
+  v1.prepare("UPDATE store_state SET revision = 3").run();
+  v1.close();
+
+  const store = await createSqliteStore({ path, changeRetention: { keepRevisions: 2, keepMs: 60_000 } });
+  try {
+    assert.deepEqual(
+      (await store.changes(0)).map((e) => e.revision),
+      [1, 2, 3],
+    );
+    await store.put("api", "apis/new", {});
+    // Revision 4 is young and within the count; 1 and 2 are beyond it and have no commit time.
+    assert.deepEqual(
+      (await store.changes(0)).map((e) => `${e.op}@${e.revision}`),
+      ["reset@2", "put@3", "put@4"],
+    );
+    assert.equal((await store.snapshot()).entities.length, 4);
+  } finally {
+    await store.close();
+  }
+});

@@ -8,6 +8,11 @@ const dir = mkdtempSync(join(tmpdir(), "moat-sqlite-contract-"));
 
 runConfigStoreContract(
   "sqlite",
-  () => createSqliteStore({ path: join(dir, "moat.db"), pollIntervalMs: 50 }),
+  (options) =>
+    createSqliteStore({
+      path: join(dir, `${options?.database ?? "moat"}.db`),
+      pollIntervalMs: 50,
+      changeRetention: options?.changeRetention,
+    }),
   async () => rmSync(dir, { recursive: true, force: true }),
 );

@@ -4,7 +4,15 @@
 // change feed while anyone watches.
 import Database from "better-sqlite3";
 import type { StoredEntity } from "../../model/resources.js";
-import type { ChangeEvent, ConfigStore, ListOptions, ListResult, Snapshot, WriteOp } from "../contract.js";
+import type {
+  ChangeEvent,
+  ChangeRetention,
+  ConfigStore,
+  ListOptions,
+  ListResult,
+  Snapshot,
+  WriteOp,
+} from "../contract.js";
 import { StoreError } from "../contract.js";
 import {
   assertPaging,
@@ -18,6 +26,7 @@ import {
   newEtag,
 } from "../entity-path.js";
 import { type PreparedOp, prepareOps } from "../prepare-ops.js";
+import { pruneDue, pruneTarget, resolveRetention, withReset } from "../retention.js";
 import { createWatchHub } from "../watch-hub.js";
 import { createWriteMethods } from "../write-methods.js";
 import { createWriteQueue, type Outcome } from "../write-queue.js";
@@ -30,6 +39,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** How often the change feed is polled for other processes' writes while someone watches. */
   pollIntervalMs?: number;
+  /** How long the change feed keeps changes (defaults: 10 000 revisions and 1 hour). */
+  changeRetention?: ChangeRetention;
 }
 
 const unavailableCodes = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|CORRUPT|NOTADB|PROTOCOL)/;
@@ -66,6 +77,7 @@ function openDatabase(options: SqliteStoreOptions): Database.Database {
 }
 
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<ConfigStore> {
+  const retention = resolveRetention(options.changeRetention);
   const db = openDatabase(options);
   const sql = {
     revision: db.prepare<[], { revision: number }>("SELECT revision FROM store_state WHERE id = 1"),
@@ -82,9 +94,16 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
       "SELECT kind, id, parent_id, name FROM entities WHERE id >= ? AND id < ? ORDER BY id DESC, kind",
     ),
     deleteDescendants: db.prepare<[string, string]>("DELETE FROM entities WHERE id >= ? AND id < ?"),
-    change: db.prepare<[number, string, string, string, string, string, string | null, string | null]>(
-      "INSERT INTO changes (revision, op, kind, id, parent_id, name, properties, etag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    change: db.prepare<[number, string, string, string, string, string, string | null, string | null, number]>(
+      `INSERT INTO changes (revision, op, kind, id, parent_id, name, properties, etag, committed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    horizon: db.prepare<[], { pruned_through: number }>("SELECT pruned_through FROM store_state WHERE id = 1"),
+    firstYoung: db.prepare<[number, number], { revision: number }>(
+      "SELECT revision FROM changes WHERE revision > ? AND committed_at >= ? ORDER BY revision LIMIT 1",
+    ),
+    prune: db.prepare<[number]>("DELETE FROM changes WHERE revision <= ?"),
+    setHorizon: db.prepare<[number]>("UPDATE store_state SET pruned_through = ? WHERE id = 1"),
     listAll: db.prepare<[string, number, number], EntityRow>(
       "SELECT * FROM entities WHERE kind = ? ORDER BY id LIMIT ? OFFSET ?",
     ),
@@ -102,6 +121,28 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
   };
 
   const currentRevision = (): number => sql.revision.get()?.revision ?? 0;
+  const currentHorizon = (): number => sql.horizon.get()?.pruned_through ?? 0;
+  // One timestamp per batch: the batch commits as one transaction.
+  let batchTime = Date.now();
+
+  // Runs inside the batch's transaction when it crossed a pruning step: deletes a prefix of the feed
+  // and moves the horizon in the same commit, so readers never see one without the other.
+  function pruneFeed(before: number, after: number): void {
+    if (!pruneDue(retention, before, after)) return;
+    const horizon = currentHorizon();
+    const firstYoung =
+      retention.keepMs > 0 ? sql.firstYoung.get(horizon, batchTime - retention.keepMs)?.revision : undefined;
+    const target = pruneTarget(retention, after, horizon, firstYoung);
+    if (target <= horizon) return;
+    sql.prune.run(target);
+    sql.setHorizon.run(target);
+  }
+
+  /** Changes after `since` read with the horizon in one read transaction (one WAL snapshot). */
+  const readFeed = db.transaction((since: number, limit: number): ChangeEvent[] => {
+    const horizon = currentHorizon();
+    return withReset(since, horizon, sql.changes.all(Math.max(since, horizon), limit).map(changeFromRow));
+  });
 
   // Runs as a savepoint inside a batch's IMMEDIATE transaction: preconditions are judged against the
   // latest committed state because the write lock is taken before the first read.
@@ -116,7 +157,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
         revision++;
         const etag = newEtag(revision);
         sql.upsert.run(op.kind, op.id, op.parentId, op.name, op.text, etag, revision);
-        sql.change.run(revision, "put", op.kind, op.id, op.parentId, op.name, op.text, etag);
+        sql.change.run(revision, "put", op.kind, op.id, op.parentId, op.name, op.text, etag, batchTime);
         written.push(entityFromRow({ ...op, parent_id: op.parentId, properties: op.text, etag, revision: revision }));
         deleted.push(false);
         continue;
@@ -125,13 +166,13 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
       const children = op.id === "" ? [] : sql.descendants.all(from, to);
       for (const child of children) {
         revision++;
-        sql.change.run(revision, "delete", child.kind, child.id, child.parent_id, child.name, null, null);
+        sql.change.run(revision, "delete", child.kind, child.id, child.parent_id, child.name, null, null, batchTime);
       }
       if (children.length > 0) sql.deleteDescendants.run(from, to);
       if (current !== undefined) {
         revision++;
         sql.deleteOne.run(op.kind, op.id);
-        sql.change.run(revision, "delete", op.kind, op.id, op.parentId, op.name, null, null);
+        sql.change.run(revision, "delete", op.kind, op.id, op.parentId, op.name, null, null, batchTime);
       }
       deleted.push(current !== undefined);
     }
@@ -143,7 +184,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
   let pollTimer: NodeJS.Timeout | undefined;
   const hub = createWatchHub({
     backend: "sqlite",
-    read: async (since, limit) => guard(() => sql.changes.all(since, limit).map(changeFromRow)),
+    read: async (since, limit) => guard(() => readFeed(since, limit)),
     onActiveChange(active) {
       clearInterval(pollTimer);
       pollTimer = undefined;
@@ -165,16 +206,20 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
   // Each request runs in a savepoint (a nested better-sqlite3 transaction) inside one IMMEDIATE
   // transaction per batch: a failed precondition undoes only its own request; anything else (I/O,
   // full disk) fails the whole batch.
-  const applyBatch = db.transaction((batch: readonly PreparedOp[][]): Outcome<ReturnType<typeof applyOps>>[] =>
-    batch.map((ops) => {
+  const applyBatch = db.transaction((batch: readonly PreparedOp[][]): Outcome<ReturnType<typeof applyOps>>[] => {
+    batchTime = Date.now();
+    const before = currentRevision();
+    const outcomes = batch.map((ops): Outcome<ReturnType<typeof applyOps>> => {
       try {
         return { ok: true, value: applyOps(ops) };
       } catch (error) {
         if (error instanceof StoreError) return { ok: false, error };
         throw error;
       }
-    }),
-  );
+    });
+    pruneFeed(before, currentRevision());
+    return outcomes;
+  });
   const queue = createWriteQueue(async (batch) => guard(() => applyBatch.immediate(batch)));
 
   async function write(ops: readonly WriteOp[]) {
@@ -215,7 +260,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Co
     ...createWriteMethods(write),
     async changes(sinceRevision): Promise<ChangeEvent[]> {
       assertRevision(sinceRevision);
-      return guard(() => sql.changes.all(sinceRevision, -1).map(changeFromRow));
+      return guard(() => readFeed(sinceRevision, -1));
     },
     watch(sinceRevision, listener) {
       assertRevision(sinceRevision);
