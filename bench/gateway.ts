@@ -4,6 +4,8 @@
 // interleaved rounds. Targets: direct (upstream alone), node-proxy (bench-peers' minimal
 // node:http + undici proxy), nginx (when installed), Moat without policy, Moat with key check +
 // rate-limit-by-key + set-header, Moat with 10,000 APIs, Moat with 1,000 APIs (RSS).
+// Then, with `hey` installed (apt-get install hey), moat and moat-policy at a fixed rate of half of
+// moat-policy's peak: the p99 latency the policy set adds below saturation (HALF_LOAD=0 skips it).
 // Env: ROUNDS=3 DURATION=5 WARMUP=2 CONNS=64 PROXY_CPU=0 LOAD_CPU=1 TARGETS="..." (space separated).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -254,6 +256,51 @@ async function measure(target: Target, upstreamPid: number): Promise<Sample> {
   }
 }
 
+/** p50/p99 (ms) of `hey` sending a fixed rate: the latency a target adds below saturation. */
+function hey(port: number, seconds: number, rate: number): Promise<{ p50: number; p99: number; errors: number }> {
+  const workers = 32;
+  const perWorker = Math.max(1, Math.round(rate / workers));
+  const args = [
+    "-c",
+    LOAD_CPU,
+    "hey",
+    "-cpus",
+    "1",
+    "-z",
+    `${seconds}s`,
+    "-c",
+    String(workers),
+    "-q",
+    String(perWorker),
+  ];
+  args.push("-H", KEY_HEADER, `http://127.0.0.1:${port}/bench/x?x=1`);
+  return new Promise((resolvePromise) => {
+    const child = spawn("taskset", args, { stdio: ["ignore", "pipe", "ignore"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on("exit", () => {
+      const secs = (pct: string) => Number(new RegExp(`${pct}% in ([\\d.]+) secs`).exec(out)?.[1] ?? Number.NaN);
+      const ok = Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0);
+      const all = [...out.matchAll(/\[\d+\]\s+(\d+) responses/g)].reduce((n, m) => n + Number(m[1]), 0);
+      resolvePromise({ p50: secs("50") * 1000, p99: secs("99") * 1000, errors: all - ok });
+    });
+  });
+}
+
+async function measureHalfLoad(target: Target, rate: number): Promise<{ p50: number; p99: number; errors: number }> {
+  const child = target.start();
+  try {
+    await waitFor(target.port, "/bench/x");
+    await wrk(target.port, WARMUP, false);
+    return await hey(target.port, DURATION, rate);
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r).once("error", r));
+  }
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2;
@@ -310,6 +357,31 @@ async function main(): Promise<void> {
   ];
   console.log("");
   for (const [label, v] of lines) if (v !== undefined) console.log(`${label}: ${v.toFixed(2)}`);
+
+  // p99 added by the policy set at half of the policy target's peak: same fixed rate to both, with hey.
+  const policyPeak = median((samples.get("moat-policy") ?? []).map((x) => x.rps));
+  const pair = ["moat", "moat-policy"].map((n) => targets.find((t) => t.name === n));
+  if (env.HALF_LOAD !== "0" && has("hey") && pair[0] && pair[1] && policyPeak > 0) {
+    const rate = Math.round(policyPeak / 2);
+    const half = new Map<string, Array<{ p50: number; p99: number; errors: number }>>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of round % 2 === 0 ? pair : [...pair].reverse()) {
+        const target = t as Target;
+        const r = await measureHalfLoad(target, rate);
+        half.set(target.name, [...(half.get(target.name) ?? []), r]);
+        console.log(
+          `half load ${rate} req/s round ${round + 1} ${target.name.padEnd(12)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${r.errors ? `  errors ${r.errors}` : ""}`,
+        );
+      }
+    }
+    const p99 = (name: string) => median((half.get(name) ?? []).map((x) => x.p99));
+    const added = median(
+      (half.get("moat-policy") ?? []).map((x, i) => x.p99 - (half.get("moat")?.[i]?.p99 ?? Number.NaN)),
+    );
+    console.log(
+      `p99 at ${rate} req/s (half of moat-policy's peak): moat ${p99("moat").toFixed(2)} ms, moat-policy ${p99("moat-policy").toFixed(2)} ms, added by the policy set ${added.toFixed(2)} ms (target ≤ 1 ms)`,
+    );
+  }
   upstream.kill("SIGTERM");
 }
 
