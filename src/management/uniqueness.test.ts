@@ -81,6 +81,18 @@ describe("API path uniqueness", () => {
     assert.equal((await h.call("PUT", "/apis/v1", version("v1"))).status, 201);
     assert.equal((await h.call("PUT", "/apis/v2", version("v2"))).status, 201);
     assertValidationError(await h.call("PUT", "/apis/v1-again", version("V1")), "path", /version 'V1' as API 'v1'/);
+    // An import names the set by its full ARM id: still the same set.
+    const imported = await h.call("PUT", "/apis/v3", {
+      properties: {
+        format: "openapi+json",
+        path: "versioned",
+        apiVersion: "v3",
+        apiVersionSetId:
+          "/subscriptions/s/resourceGroups/g/providers/Microsoft.ApiManagement/service/moat/apiVersionSets/vs",
+        value: { openapi: "3.0.1", info: { title: "V3", version: "3" }, paths: { "/x": { get: { responses: {} } } } },
+      },
+    });
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
     assertValidationError(
       await h.call("PUT", "/apis/outsider", { properties: { displayName: "O", path: "versioned" } }),
       "path",

@@ -7,6 +7,7 @@
 //     parameter names ("/users/{id}" and "/users/{userId}") are the same signature.
 // Callers take the matching write guard (write-guard.ts) before reading the entities checked here.
 import type { StoredEntity } from "../../model/resources.js";
+import { normalizeRef } from "../arm.js";
 import type { RequestContext } from "../context.js";
 import { validationError } from "../errors.js";
 
@@ -40,13 +41,16 @@ export async function assertUniqueApiPath(
 ): Promise<void> {
   const name = id.slice("apis/".length);
   const path = normalizeApiPath(text(props.path));
-  const versionSet = text(props.apiVersionSetId);
+  // Imports keep the reference as sent (possibly a full ARM id): compare service-relative forms.
+  const setOf = (value: unknown) =>
+    text(value) === "" ? "" : (normalizeRef(text(value), ctx.options.serviceName) ?? "");
+  const versionSet = setOf(props.apiVersionSetId);
   const version = text(props.apiVersion).toLowerCase();
   const apis = (await ctx.options.store.list("api", { parentId: "" })).items;
   for (const other of apis) {
     if (other.id === id || baseApiName(other.name) === baseApiName(name)) continue;
     if (normalizeApiPath(text(other.properties.path)) !== path) continue;
-    const sameSet = versionSet !== "" && text(other.properties.apiVersionSetId) === versionSet;
+    const sameSet = versionSet !== "" && setOf(other.properties.apiVersionSetId) === versionSet;
     if (sameSet && text(other.properties.apiVersion).toLowerCase() !== version) continue;
     const message = sameSet
       ? `Cannot create API '${name}' with the same Path '${text(props.path)}' and version '${text(props.apiVersion)}' as API '${other.name}' of the same version set`
