@@ -84,3 +84,30 @@ test("unknown or malformed URLs are a clear STORE_ERR_INVALID, without echoing s
     });
   }
 });
+
+test("changeRetention reaches either backend; bad values are STORE_ERR_INVALID before anything opens", async () => {
+  const schema = `moat_open_retention_${process.pid}`;
+  for (const url of ["sqlite::memory:", `${databaseUrl}?schema=${schema}`]) {
+    const store = await createConfigStore(url, { dataDir: dir, changeRetention: { keepRevisions: 2, keepMs: 0 } });
+    try {
+      const base = await store.revision();
+      for (let i = 0; i < 6; i++) await store.put("api", `apis/keep-${i}`, { i });
+      const events = await store.changes(0);
+      assert.deepEqual(
+        events.map((e) => `${e.op}@${e.revision - base}`),
+        ["reset@4", "put@5", "put@6"],
+        url,
+      );
+    } finally {
+      await store.close();
+    }
+    await assert.rejects(
+      createConfigStore(url, { dataDir: dir, changeRetention: { keepRevisions: -1 } }),
+      (e: unknown) => e instanceof StoreError && e.code === "STORE_ERR_INVALID" && /keepRevisions/.test(e.message),
+    );
+  }
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await admin.end();
+});

@@ -5,7 +5,7 @@
 //   "postgres://…", "postgresql://…" → PostgreSQL; "?schema=name" picks the schema (default "moat")
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { ConfigStore } from "./contract.js";
+import type { ChangeRetention, ConfigStore } from "./contract.js";
 import { StoreError } from "./contract.js";
 import { createPostgresStore, type PostgresStoreOptions } from "./postgres/postgres-store.js";
 import { createSqliteStore, type SqliteStoreOptions } from "./sqlite/sqlite-store.js";
@@ -13,6 +13,8 @@ import { createSqliteStore, type SqliteStoreOptions } from "./sqlite/sqlite-stor
 export interface OpenStoreOptions {
   /** Directory for the embedded database when the URL is just "sqlite". */
   dataDir: string;
+  /** Change-feed retention for whichever backend the URL names (a backend's own option wins). */
+  changeRetention?: ChangeRetention;
   sqlite?: Omit<SqliteStoreOptions, "path">;
   postgres?: Omit<PostgresStoreOptions, "connectionString" | "schema">;
 }
@@ -42,7 +44,7 @@ export async function createConfigStore(url: string, options: OpenStoreOptions):
         });
       }
     }
-    return createSqliteStore({ ...options.sqlite, path });
+    return createSqliteStore({ changeRetention: options.changeRetention, ...options.sqlite, path });
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     let parsed: URL;
@@ -54,7 +56,12 @@ export async function createConfigStore(url: string, options: OpenStoreOptions):
     }
     const schema = parsed.searchParams.get("schema") ?? undefined;
     parsed.searchParams.delete("schema");
-    return createPostgresStore({ ...options.postgres, connectionString: parsed.toString(), schema });
+    return createPostgresStore({
+      changeRetention: options.changeRetention,
+      ...options.postgres,
+      connectionString: parsed.toString(),
+      schema,
+    });
   }
   const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.exec(url)?.[0] ?? url.slice(0, 20);
   throw new StoreError(
