@@ -97,7 +97,8 @@ export function createCacheRouter(options: CacheRouterOptions): CacheRouter {
       const snap = await options.store.snapshot();
       apply(snap.entities.filter((e) => e.kind === "cache"));
       unwatch = options.store.watch(snap.revision, (event) => {
-        if (event.kind === "cache") void reload();
+        // "reset": the watcher fell behind the pruned change feed and must reload everything.
+        if (event.kind === "cache" || event.op === "reset") void reload();
       });
     },
     async close() {
