@@ -13,9 +13,11 @@ import {
   sameRegion,
   sizeSubnet,
 } from "../network/index.js";
+import { StoreError } from "../store/contract.js";
 import type { Handler, RequestContext } from "./context.js";
 import { ApiError, diagnosticsToDetails, validationError } from "./errors.js";
 import { loadNetworkIndex } from "./network-model.js";
+import { operationsOf, serviceOperationHeaders } from "./operations.js";
 import { subnetIdsOf } from "./resources/network.js";
 import { serviceEnvelope } from "./resources/service.js";
 import { applyNetworkConfiguration, serviceLocations } from "./service-network.js";
@@ -58,15 +60,43 @@ export const networkStatusByLocation: Handler = async (ctx) => {
   return { status: 200, body: statusOf(ctx, entity, location) };
 };
 
-/** POST applynetworkconfigurationupdates: optional { location }; re-snapshots DNS and re-validates. */
+/**
+ * POST applynetworkconfigurationupdates: optional { location }; re-validates the service against the
+ * declared network and re-snapshots DNS. Long-running as on Azure: the input is checked here, the
+ * reply is 202 with Location / Azure-AsyncOperation, and a failure of the work (the network no
+ * longer valid for the service, the service changed meanwhile) is the operation's error.
+ */
 export const applyNetworkUpdates: Handler = async (ctx) => {
   const body = (ctx.body ?? {}) as Record<string, unknown>;
   const input = typeof body.properties === "object" && body.properties !== null ? body.properties : body;
   const location = (input as { location?: unknown }).location;
   if (location !== undefined && typeof location !== "string")
     throw validationError([{ code: "InvalidLocation", message: "must be a region name", target: "location" }]);
-  const entity = await applyNetworkConfiguration(ctx, location);
-  return { status: 200, body: await serviceEnvelope(ctx, entity) };
+  const entity = await service(ctx);
+  if (location !== undefined && !serviceLocations(entity.properties).some((l) => sameRegion(l, location)))
+    throw new ApiError(404, "LocationNotFound", `The service has no location '${location}'.`, {
+      details: [{ code: "LocationNotFound", message: `no location '${location}'`, target: "location" }],
+    });
+  const record = operationsOf(ctx.options).start(
+    async () => {
+      try {
+        const applied = await applyNetworkConfiguration(ctx, location);
+        return { status: 200, body: await serviceEnvelope(ctx, applied) };
+      } catch (err) {
+        if (err instanceof StoreError && err.code === "STORE_ERR_PRECONDITION")
+          throw new ApiError(
+            409,
+            "Conflict",
+            "The service was changed while the network configuration was being applied; nothing was applied. Send applynetworkconfigurationupdates again.",
+            { cause: err },
+          );
+        throw err;
+      }
+    },
+    "service/applynetworkconfigurationupdates",
+    "the service's network configuration",
+  );
+  return { status: 202, headers: serviceOperationHeaders(ctx, record) };
 };
 
 function bodyOf(ctx: RequestContext): Record<string, unknown> {

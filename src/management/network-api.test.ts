@@ -4,9 +4,20 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { nsgBody, subnetId, vnetBody } from "../vnet/test-fixtures.js";
-import { type Harness, startHarness } from "./test-support/harness.js";
+import { adminKey, type Harness, startHarness } from "./test-support/harness.js";
 
 const apim = subnetId("vnet", "apim");
+
+/** Polls an operation's Location URL until it stops answering 202. */
+async function followLocation(h: Harness, location: string) {
+  const path = new URL(location).pathname + new URL(location).search;
+  for (let i = 0; i < 200; i++) {
+    const r = await h.raw("GET", path, { headers: { authorization: `Bearer ${adminKey}` } });
+    if (r.status !== 202) return r;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`operation at ${location} still running`);
+}
 
 describe("management: virtual networks", () => {
   let h: Harness;
@@ -90,8 +101,12 @@ describe("management: virtual networks", () => {
     assert.equal((await h.call("PUT", "/virtualNetworks/vnet", body)).status, 200);
     const before = await h.call("GET", "/locations/local/networkstatus");
     assert.deepEqual(before.body.dnsServers, ["10.77.2.53"]);
+    // Long-running as on Azure: 202 with a Location that answers 202 until the work is done.
     const apply = await h.call("POST", "/applynetworkconfigurationupdates", { location: "local" });
-    assert.equal(apply.status, 200, JSON.stringify(apply.body));
+    assert.equal(apply.status, 202, JSON.stringify(apply.body));
+    const done = await followLocation(h, apply.headers.get("location") as string);
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(done.body.type, "Microsoft.ApiManagement/service");
     const after = await h.call("GET", "/locations/local/networkstatus");
     assert.deepEqual(after.body.dnsServers, ["10.77.2.54"]);
     const missing = await h.call("GET", "/locations/atlantis/networkstatus");

@@ -17,6 +17,7 @@ import {
   nextHopAction,
   subnetSizingAction,
 } from "./network-actions.js";
+import { serviceOperationResult, serviceOperationStatus } from "./operations.js";
 import { apiDef, apiVersionSetDef, operationDef } from "./resources/apis.js";
 import { certificateDef } from "./resources/certificates.js";
 import { backendDef, cacheDef, loggerDef, namedValueDef, portalSettingDef, tagDef } from "./resources/misc.js";
@@ -223,6 +224,8 @@ export function createRoutes(_options: ManagementOptions): RouteSpec[] {
   add("networkstatus", "GET", networkStatusAll);
   add("locations/{locationName}/networkstatus", "GET", networkStatusByLocation);
   add("applynetworkconfigurationupdates", "POST", applyNetworkUpdates);
+  add("operationresults/{operationId}", "GET", serviceOperationResult);
+  add("operationstatuses/{operationId}", "GET", serviceOperationStatus);
   add("ipFlowVerify", "POST", ipFlowVerifyAction);
   add("nextHop", "POST", nextHopAction);
   add("effectiveSecurityRules", "POST", effectiveRulesAction);

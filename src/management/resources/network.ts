@@ -10,6 +10,54 @@ import { checkName, requireObject } from "../validation.js";
 
 const allowedTopLevel = new Set(["id", "name", "type", "etag", "location", "tags", "properties"]);
 
+/** What a network resource stores: Azure's ARM body ({ location, tags, properties }) without id, name, type and etag. */
+export type StoredNetworkBody = Record<string, unknown>;
+
+/**
+ * Checks an ARM body for `kind` (unknown top-level keys, location, the model's validators) and
+ * returns what is stored; a PATCH merges into `previous`. Every problem is one 400 detail.
+ */
+export function prepareNetworkBody(
+  ctx: RequestContext,
+  kind: NetworkKind,
+  name: string,
+  input: unknown,
+  previous: Record<string, unknown> | undefined,
+  patch: boolean,
+): StoredNetworkBody {
+  const body = requireObject(input, "body");
+  const unknown = Object.keys(body).filter((k) => !allowedTopLevel.has(k));
+  if (unknown.length > 0)
+    throw validationError(
+      unknown.map((k) => ({ code: "UnknownProperty", message: `unknown property '${k}'`, target: k })),
+    );
+  const before = previous ?? {};
+  const stored = {
+    location: body.location ?? (patch ? before.location : undefined) ?? ctx.options.location,
+    tags: body.tags ?? (patch ? before.tags : undefined) ?? {},
+    properties:
+      body.properties === undefined
+        ? patch
+          ? ((before.properties as Record<string, unknown> | undefined) ?? {})
+          : {}
+        : patch
+          ? {
+              ...((before.properties as object | undefined) ?? {}),
+              ...requireObject(body.properties, "properties"),
+            }
+          : requireObject(body.properties, "properties"),
+  };
+  if (typeof stored.location !== "string" || stored.location === "")
+    throw validationError([{ code: "InvalidLocation", message: "must be a region name", target: "location" }]);
+  const details = diagnosticsToDetails(kind.validate({ name, ...stored }, catalogOf(ctx)));
+  if (details.length > 0)
+    throw validationError(
+      details,
+      `${kind.armType} '${name}' is invalid: ${details.map((d) => `${d.target ?? ""}: ${d.message}`).join("; ")}`,
+    );
+  return stored;
+}
+
 function handlers(kind: NetworkKind) {
   const idOf = (ctx: RequestContext) => `${kind.collection}/${ctx.params[kind.param]}`;
   const write =
@@ -21,36 +69,7 @@ function handlers(kind: NetworkKind) {
       const existing = await ctx.options.store.get(kind.kind, id);
       if (patch && !existing) throw notFound(id);
       checkPreconditions(ctx, existing, false); // Microsoft.Network does not require If-Match
-      const body = requireObject(ctx.body, "body");
-      const unknown = Object.keys(body).filter((k) => !allowedTopLevel.has(k));
-      if (unknown.length > 0)
-        throw validationError(
-          unknown.map((k) => ({ code: "UnknownProperty", message: `unknown property '${k}'`, target: k })),
-        );
-      const before = (existing?.properties ?? {}) as Record<string, unknown>;
-      const stored = {
-        location: body.location ?? (patch ? before.location : undefined) ?? ctx.options.location,
-        tags: body.tags ?? (patch ? before.tags : undefined) ?? {},
-        properties:
-          body.properties === undefined
-            ? patch
-              ? (before.properties ?? {})
-              : {}
-            : patch
-              ? {
-                  ...((before.properties as object | undefined) ?? {}),
-                  ...requireObject(body.properties, "properties"),
-                }
-              : requireObject(body.properties, "properties"),
-      };
-      if (typeof stored.location !== "string" || stored.location === "")
-        throw validationError([{ code: "InvalidLocation", message: "must be a region name", target: "location" }]);
-      const details = diagnosticsToDetails(kind.validate({ name, ...stored }, catalogOf(ctx)));
-      if (details.length > 0)
-        throw validationError(
-          details,
-          `${kind.armType} '${name}' is invalid: ${details.map((d) => `${d.target ?? ""}: ${d.message}`).join("; ")}`,
-        );
+      const stored = prepareNetworkBody(ctx, kind, name, ctx.body, existing?.properties, patch);
       const entity = await ctx.options.store.put(kind.kind, id, stored, writeOptions(ctx));
       return {
         status: existing ? 200 : 201,
@@ -75,21 +94,37 @@ function handlers(kind: NetworkKind) {
       const existing = await ctx.options.store.get(kind.kind, id);
       checkPreconditions(ctx, existing, false);
       if (!existing) return { status: 204 };
-      // A subnet the service sits in cannot disappear under it (Azure: InUseSubnetCannotBeDeleted).
-      if (kind.kind === "virtualNetwork") {
-        const service = await ctx.options.store.get("service", "");
-        const subnets = subnetIdsOf(service?.properties ?? {});
-        if (subnets.some((s) => s.toLowerCase().includes(`/virtualnetworks/${existing.name.toLowerCase()}/subnets/`)))
-          throw new ApiError(
-            409,
-            "InUseSubnetCannotBeDeleted",
-            `Virtual network ${existing.name} holds the subnet of this API Management service; move the service out first.`,
-          );
-      }
+      if (kind.kind === "virtualNetwork") await assertNotInUse(ctx, existing.name);
       await ctx.options.store.delete(kind.kind, id, writeOptions(ctx));
       return { status: 200 };
     }) satisfies Handler,
   };
+}
+
+/**
+ * A subnet the service sits in cannot disappear under it (Azure: InUseSubnetCannotBeDeleted): checks
+ * the whole VNet, or only `subnet` of it.
+ */
+export async function assertNotInUse(ctx: RequestContext, vnet: string, subnet?: string): Promise<void> {
+  const service = await ctx.options.store.get("service", "");
+  const inner = `/virtualnetworks/${vnet.toLowerCase()}/subnets/`;
+  const hit = subnetIdsOf(service?.properties ?? {}).find((s) => {
+    const lower = s.toLowerCase();
+    return subnet === undefined ? lower.includes(inner) : lower.endsWith(`${inner}${subnet.toLowerCase()}`);
+  });
+  if (hit)
+    throw new ApiError(
+      409,
+      "InUseSubnetCannotBeDeleted",
+      subnet === undefined
+        ? `Virtual network ${vnet} holds the subnet of this API Management service; move the service out first.`
+        : `Subnet ${subnet} of virtual network ${vnet} is in use by this API Management service; move the service out first.`,
+      {
+        details: [
+          { code: "InUseSubnetCannotBeDeleted", message: hit, target: "virtualNetworkConfiguration.subnetResourceId" },
+        ],
+      },
+    );
 }
 
 /** Subnet ids the service uses, primary first, then each additional location's. */
