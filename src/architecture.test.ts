@@ -19,7 +19,7 @@ const allowed: Record<string, readonly string[]> = {
   gateway: ["core", "model", "policy", "store", "limits", "network", "netstatus"],
   management: ["core", "model", "network", "policy", "store", "openapi", "netstatus", "limits"],
   portal: ["core", "model"],
-  scale: ["core", "model", "policy", "store", "limits", "gateway", "netstatus"],
+  scale: ["core", "model", "policy", "store", "limits", "gateway", "netstatus", "vnet"],
   vnet: ["core", "model", "network", "netstatus", "gateway", "store"],
 };
 

@@ -11,6 +11,8 @@ import type { GatewayRoleSpec, LogFn } from "./gateway-role.js";
 export type PrimaryMessage = { readonly type: "start"; readonly spec: GatewayRoleSpec } | { readonly type: "stop" };
 export type WorkerMessage =
   | { readonly type: "hello" }
+  /** The worker is about to stop so a fresh one takes its place (network mode change). */
+  | { readonly type: "replace"; readonly reason: string }
   | { readonly type: "ready"; readonly ports: readonly number[]; readonly metricsPort: number | undefined }
   | { readonly type: "failed"; readonly message: string };
 
@@ -78,7 +80,10 @@ export function startUnitCluster(options: UnitClusterOptions): UnitCluster {
 
   const fork = (index: number) => {
     const worker = cluster.fork({ MOAT_UNIT_INDEX: String(index) });
-    const slot: { worker: Worker; info?: UnitInfo; startedAt: number } = { worker, startedAt: performance.now() };
+    const slot: { worker: Worker; info?: UnitInfo; startedAt: number; replacing?: boolean } = {
+      worker,
+      startedAt: performance.now(),
+    };
     running.set(index, slot);
     worker.on("message", (message: WorkerMessage) => {
       // "online" comes before the worker's code has loaded: wait for its hello, or the spec is lost.
@@ -88,6 +93,9 @@ export function startUnitCluster(options: UnitClusterOptions): UnitCluster {
         options.log("info", `unit ${index + 1} (pid ${slot.info.pid}) serving on port(s) ${message.ports.join(", ")}`);
         if (pendingFirst > 0 && --pendingFirst === 0)
           settle.resolve([...running.values()].flatMap((s) => (s.info ? [s.info] : [])));
+      } else if (message.type === "replace") {
+        slot.replacing = true;
+        options.log("info", `unit ${index + 1} (pid ${worker.process.pid}) is replaced: ${message.reason}`);
       } else if (message.type === "failed") {
         options.log("error", `unit ${index + 1} failed to start: ${message.message}`);
         if (pendingFirst > 0) settle.reject(new Error(`unit ${index + 1} failed to start: ${message.message}`));
@@ -99,8 +107,9 @@ export function startUnitCluster(options: UnitClusterOptions): UnitCluster {
       if (stopping) return;
       const lived = performance.now() - slot.startedAt;
       const base = options.restartDelayMs ?? 200;
-      const delay = lived < 5000 ? Math.min((delays.get(index) ?? base / 2) * 2, 10_000) : base;
-      delays.set(index, delay);
+      // A replacement the worker asked for starts at once and does not count as a quick death.
+      const delay = slot.replacing ? 0 : lived < 5000 ? Math.min((delays.get(index) ?? base / 2) * 2, 10_000) : base;
+      if (!slot.replacing) delays.set(index, delay);
       restarts++;
       options.log(
         "warn",

@@ -2,7 +2,10 @@
 // the shared store (PostgreSQL in practice), keeps a local config backup to start from while the
 // database is down, shares counters and caches through Redis when configured, and exposes its
 // configuration revision and lag as metrics. The options are plain data so a cluster primary can
-// hand them to its workers.
+// hand them to its workers. Each unit runs the virtual-network runtime exactly as `moat serve` does
+// (listeners per access mode, backend names through the VNet's DNS, NetworkStatus probes) and
+// reports its probe results through Redis for the management API's NetworkStatus.
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { type Clock, systemClock } from "../core/clock.js";
 import { createMetricsListener, type MetricsListener } from "../gateway/observability/metrics-listener.js";
@@ -10,8 +13,11 @@ import type { BoundAddress } from "../gateway/server/listeners.js";
 import { startGatewayUnit } from "../gateway/unit.js";
 import { StoreError } from "../store/contract.js";
 import { createConfigStore } from "../store/open-store.js";
+import { createVnetRuntime, loadServiceTagCatalog, type RebindTarget } from "../vnet/index.js";
 import { createBackedStore } from "./backed-store.js";
+import { withBackupReads } from "./backup-reads.js";
 import { checkUnitLocation, describeLocationCheck } from "./location.js";
+import { reportIntervalMs, startNetworkReporter } from "./network-reports.js";
 import { startUnitLimits, type UnitLimitsOptions } from "./unit-limits.js";
 import { createUnitMetrics, type UnitMetrics } from "./unit-metrics.js";
 
@@ -37,6 +43,44 @@ export interface GatewayRoleSpec {
   readonly metrics?: { readonly host: string; readonly port: number };
   /** Pause between attempts while the store is unreachable and no backup exists (default 1000 ms). */
   readonly storeRetryMs?: number;
+  /** This host in the service's network (as `network.*` of the configuration); absent = none. */
+  readonly network?: UnitNetworkSpec;
+}
+
+export interface UnitNetworkSpec {
+  /** Address consumers reach in None/External mode. */
+  readonly publicAddress?: string;
+  /** This host's address in the service's subnet (Internal mode binds only there). */
+  readonly privateAddress?: string;
+  readonly serviceTagsFiles?: readonly string[];
+  /** NetworkStatus probe period (default 900 s, Azure's 15 minutes). */
+  readonly statusIntervalMs?: number;
+}
+
+/** How a unit's network reports name it in NetworkStatus errors: unit, host and process. */
+export const unitReportName = (unitName: string) => `${unitName}@${hostname()} (pid ${process.pid})`;
+
+export interface GatewayRoleOptions {
+  /**
+   * Set in cluster workers: asks the primary for a fresh worker. Node's cluster shares one listening
+   * socket per address among the workers, keyed by how many times the worker listened there; a
+   * listen that fails (a wildcard still held by a sibling) shifts that key for good, and the worker
+   * could never share the address again. So a worker whose listeners must move across a wildcard,
+   * or whose re-bind failed, is replaced: the new process binds the mode's addresses from the start.
+   */
+  readonly requestReplacement?: (reason: string) => void;
+}
+
+const isWildcard = (host: string) => host === "0.0.0.0" || host === "::" || host === "";
+
+/** Whether moving from `bound` to `next` closes and opens one port across a wildcard address. */
+export function crossesWildcard(
+  bound: readonly { host: string; port: number }[],
+  next: readonly { host: string; port: number }[],
+): boolean {
+  return next.some((a) =>
+    bound.some((b) => b.port === a.port && b.host !== a.host && (isWildcard(a.host) || isWildcard(b.host))),
+  );
 }
 
 export interface GatewayRole {
@@ -53,6 +97,7 @@ export async function startGatewayRole(
   log: LogFn,
   clock: Clock = systemClock,
   signal?: AbortSignal,
+  options: GatewayRoleOptions = {},
 ): Promise<GatewayRole> {
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -97,6 +142,34 @@ export async function startGatewayRole(
     });
     closers.push(() => limits.close());
 
+    // The network runtime follows the service's network settings as `moat serve` does; while the
+    // database is down it reads them from the configuration backup the unit serves.
+    const net = spec.network ?? {};
+    const statusIntervalMs = net.statusIntervalMs ?? 900_000;
+    const vnet = createVnetRuntime({
+      store: withBackupReads(store),
+      clock,
+      location: spec.location,
+      host: {
+        defaultHost: spec.host,
+        ...(net.publicAddress ? { publicAddress: net.publicAddress } : {}),
+        ...(net.privateAddress ? { privateAddress: net.privateAddress } : {}),
+      },
+      catalog: loadServiceTagCatalog(net.serviceTagsFiles ?? []),
+      dependencies: {
+        ...(/^postgres/.test(spec.storeUrl) ? { storeUrl: spec.storeUrl } : {}),
+        ...(spec.redisUrl ? { redisUrl: spec.redisUrl } : {}),
+      },
+      networkStatusIntervalMs: statusIntervalMs,
+      log: {
+        info: (obj, msg) => log("info", describe(msg, obj)),
+        warn: (obj, msg) => log("warn", describe(msg, obj)),
+      },
+    });
+    closers.push(() => vnet.close());
+    await vnet.start();
+
+    const listeners = [{ port: spec.httpPort }, ...(spec.tls ? [{ port: spec.httpsPort, tls: spec.tls }] : [])];
     const unit = await startGatewayUnit({
       store,
       host: spec.host,
@@ -110,8 +183,55 @@ export async function startGatewayRole(
       counters: limits.counters,
       responseCache: limits.responseCache,
       valueCache: limits.valueCache,
+      addresses: vnet.gatewayAddresses(listeners),
+      backendSocket: vnet.backendSocket,
     });
     closers.push(() => unit.close());
+    // Re-binds keep the ports first bound (port 0 picked one; cluster workers share it).
+    const boundPort = (i: number) => unit.addresses[i]?.port ?? listeners[i]?.port ?? 0;
+    const requestReplacement = options.requestReplacement;
+    let replaced = false;
+    const replace = (reason: string) => {
+      replaced = true;
+      requestReplacement?.(reason);
+      return Object.assign(new Error(`unit replaced to bind the network mode's addresses (${reason})`), {
+        code: "EUNITREPLACED",
+      });
+    };
+    const target: RebindTarget = requestReplacement
+      ? {
+          async rebind(addresses) {
+            // Releasing is always safe; a unit on its way out binds nothing new.
+            if (addresses.length === 0) return unit.gateway.rebind(addresses);
+            if (replaced) throw replace("already stopping");
+            if (crossesWildcard(unit.gateway.addresses(), addresses))
+              throw replace(`the ${addresses.map((a) => `${a.host}:${a.port}`).join(", ")} listeners cross a wildcard`);
+            try {
+              return await unit.gateway.rebind(addresses);
+            } catch (error) {
+              throw replace(`re-bind failed: ${(error as Error).message}`);
+            }
+          },
+        }
+      : unit.gateway;
+    vnet.attach(
+      target,
+      listeners.map((l, i) => ({ ...l, port: l.port === 0 ? boundPort(i) : l.port })),
+    );
+
+    if (spec.redisUrl) {
+      const reporter = startNetworkReporter({
+        redisUrl: spec.redisUrl,
+        keyPrefix: spec.limits.keyPrefix,
+        unit: unitReportName(spec.unitName),
+        location: spec.location,
+        status: () => vnet.status(spec.location),
+        intervalMs: reportIntervalMs(statusIntervalMs),
+        clock,
+        log: (level, message) => log(level, message),
+      });
+      closers.push(() => reporter.close());
+    }
 
     const metrics = createUnitMetrics({
       store,
@@ -142,4 +262,14 @@ export async function startGatewayRole(
     await closeAll();
     throw error;
   }
+}
+
+/** One log line from the runtime's structured entries: the message and its short fields. */
+function describe(message: string, fields: object): string {
+  const parts = Object.entries(fields).flatMap(([k, v]) => {
+    if (v instanceof Error) return [`${k}: ${v.message}`];
+    if (v === undefined || typeof v === "function") return [];
+    return [`${k}=${typeof v === "string" ? v : JSON.stringify(v)}`];
+  });
+  return parts.length > 0 ? `${message} (${parts.join(", ")})` : message;
 }

@@ -22,11 +22,20 @@ const stop = async () => {
 process.on("message", (message: PrimaryMessage) => {
   if (message.type === "stop") void stop();
   else if (message.type === "start" && role === undefined)
-    startGatewayRole(message.spec, log).then(
+    startGatewayRole(message.spec, log, undefined, undefined, {
+      requestReplacement: (reason) => {
+        if (stopping) return;
+        log("info", `stopping for a fresh unit: ${reason}`);
+        send({ type: "replace", reason });
+        void stop();
+      },
+    }).then(
       (started) => {
         role = started;
         if (stopping) void started.close();
-        send({ type: "ready", ports: started.addresses.map((a) => a.port), metricsPort: started.metricsPort });
+        // One port per listener, even when a network mode binds it on two addresses.
+        const ports = [...new Set(started.addresses.map((a) => a.port))];
+        send({ type: "ready", ports, metricsPort: started.metricsPort });
       },
       (error: unknown) => {
         const text = error instanceof Error ? error.message : String(error);

@@ -13,6 +13,8 @@ const config: ScaleConfigView = {
   log: { level: "info" },
   limits: { mode: "fast", failMode: "closed", keyPrefix: "eu:", syncIntervalMs: 50, commandTimeoutMs: 1000 },
   metrics: { enabled: true, host: "127.0.0.1", port: 9464 },
+  network: { publicAddress: "198.51.100.10", privateAddress: "10.77.1.4" },
+  networkStatus: { intervalSeconds: 60 },
 };
 const options = { portalOrigins: ["http://portal"], log: () => undefined };
 
@@ -31,6 +33,13 @@ test("units share the gateway ports; each gets a metrics port of its own", () =>
   assert.equal(first?.redisUrl, "redis://cache:6379");
   assert.deepEqual(first?.limits, config.limits);
   assert.equal(first?.location, "westeurope");
+  // Every unit follows the service's network as `moat serve` does, from this host's addresses.
+  for (const spec of specs)
+    assert.deepEqual(spec.network, {
+      publicAddress: "198.51.100.10",
+      privateAddress: "10.77.1.4",
+      statusIntervalMs: 60_000,
+    });
 });
 
 test("metrics port 0 picks a free port per unit; disabled metrics open no listener", () => {

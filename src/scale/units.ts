@@ -22,6 +22,12 @@ export interface ScaleConfigView {
     readonly commandTimeoutMs: number;
   };
   readonly metrics: { readonly enabled: boolean; readonly host: string; readonly port: number };
+  readonly network: {
+    readonly publicAddress?: string;
+    readonly privateAddress?: string;
+    readonly serviceTagsFiles?: readonly string[];
+  };
+  readonly networkStatus: { readonly intervalSeconds: number };
 }
 
 export interface UnitsOptions {
@@ -45,6 +51,12 @@ export function unitSpec(config: ScaleConfigView, options: UnitsOptions, index: 
     logLevel: config.log.level,
     redisUrl: config.redis,
     limits: config.limits,
+    network: {
+      ...(config.network.publicAddress ? { publicAddress: config.network.publicAddress } : {}),
+      ...(config.network.privateAddress ? { privateAddress: config.network.privateAddress } : {}),
+      ...(config.network.serviceTagsFiles ? { serviceTagsFiles: config.network.serviceTagsFiles } : {}),
+      statusIntervalMs: config.networkStatus.intervalSeconds * 1000,
+    },
     ...(config.metrics.enabled
       ? { metrics: { host: config.metrics.host, port: config.metrics.port === 0 ? 0 : config.metrics.port + index } }
       : {}),
@@ -61,7 +73,14 @@ export async function startUnits(config: ScaleConfigView, options: UnitsOptions)
   if (config.units <= 1) {
     const role = await startGatewayRole(unitSpec(config, options, 0), options.log);
     return {
-      units: [{ index: 0, pid: process.pid, ports: role.addresses.map((a) => a.port), metricsPort: role.metricsPort }],
+      units: [
+        {
+          index: 0,
+          pid: process.pid,
+          ports: [...new Set(role.addresses.map((a) => a.port))],
+          metricsPort: role.metricsPort,
+        },
+      ],
       close: () => role.close(),
     };
   }
