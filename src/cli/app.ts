@@ -12,7 +12,7 @@ import { ensureSecrets } from "./admin-key.js";
 import { ConfigError, type MoatConfig } from "./config.js";
 import { startPortal } from "./portal-wiring.js";
 import { ensureTlsCertificate } from "./tls.js";
-import { managementNetworkOptions, startVnetRuntime } from "./vnet-wiring.js";
+import { managementNetworkOptions, startUnitReportReader, startVnetRuntime } from "./vnet-wiring.js";
 
 export interface Component {
   readonly name: string;
@@ -92,6 +92,9 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
       warn: (obj, msg) => logError(obj, msg),
     });
     components.push({ name: "vnet", close: () => vnet.close() });
+    // Gateway units in other processes report their NetworkStatus probes through Redis.
+    const unitReports = startUnitReportReader(config, { warn: (obj, msg) => logError(obj, msg) });
+    if (unitReports) components.push({ name: "unit network reports", close: () => unitReports.close() });
 
     const mgmtHost = hostForUrl(config.management.host);
     const managementOptions = {
@@ -108,7 +111,7 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
         managementApiUrl: `https://${mgmtHost}:${config.management.port}`,
       },
       ...(options.validatePolicy ? { validatePolicy: options.validatePolicy } : {}),
-      ...managementNetworkOptions(config, vnet, catalog),
+      ...managementNetworkOptions(config, vnet, catalog, unitReports),
     };
     await seedService(managementOptions);
     const management = createManagementServer(
