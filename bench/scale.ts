@@ -2,15 +2,18 @@
 // Real processes on the machine's PostgreSQL and Redis (a schema and key prefix of their own):
 //  1. configuration change made through management → served by all 3 gateway units: p50/p99;
 //  2. rate-limit overshoot across 3 units under a concurrent burst: exact mode, then fast mode;
-//  3. throughput of one unit with rate-limit-by-key on Redis (exact, fast) against in-memory.
+//  3. throughput of one unit with rate-limit-by-key on Redis (exact, fast) against in-memory, and the
+//     CPU time per request of the unit process and of redis-server (Linux /proc and INFO cpu): on a
+//     shared host req/s swings with the other work, CPU per request much less.
 // Env: CHANGES=30 ROUNDS=5 LIMIT=50 DURATION=5 CONNS=32 PASSES=2 PARTS=config,overshoot,throughput
 //      MOAT_BENCH_POSTGRES_URL MOAT_BENCH_REDIS_URL
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Redis } from "ioredis";
 import pg from "pg";
 import { Pool } from "undici";
 import { createRedisClient } from "../src/limits/redis-client.js";
@@ -54,7 +57,7 @@ async function get(port: number, path: string, headers: Record<string, string> =
 async function startUnits(
   count: number,
   extra: Record<string, string>,
-): Promise<{ ports: number[]; stop(): Promise<void> }> {
+): Promise<{ ports: number[]; pids: number[]; stop(): Promise<void> }> {
   const started = await Promise.all(
     Array.from({ length: count }, async () => {
       const p = spawnMoat([], {
@@ -79,6 +82,7 @@ async function startUnits(
   for (const { port } of started) for (let i = 0; i < 20; i++) await get(port, "/tp/x", { "x-key": `warm-${i}` });
   return {
     ports: started.map((s) => s.port),
+    pids: started.map((s) => s.p.child.pid ?? 0),
     stop: async () => {
       await Promise.all(started.map((s) => s.p.stop()));
     },
@@ -101,11 +105,36 @@ async function overshoot(ports: number[], label: string): Promise<void> {
   );
 }
 
-async function throughput(port: number): Promise<number> {
+/** User + system CPU seconds of a process so far (Linux), else NaN. */
+function processCpuSeconds(pid: number): number {
+  const file = `/proc/${pid}/stat`;
+  if (!existsSync(file)) return Number.NaN;
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+  const fields = readFileSync(file, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** redis-server's user + system CPU seconds so far (its whole load: other clients count too). */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info("cpu");
+  const value = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? Number.NaN);
+  return value("used_cpu_user") + value("used_cpu_sys");
+}
+
+interface Throughput {
+  rps: number;
+  /** CPU µs per answered request: the unit process, redis-server. */
+  unitCpuUs: number;
+  redisCpuUs: number;
+}
+
+async function throughput(port: number, pid: number, redis: Redis): Promise<Throughput> {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: CONNS, pipelining: 1 });
   let done = 0;
   let failed = 0;
   const deadline = performance.now() + DURATION * 1000;
+  const unitCpu0 = processCpuSeconds(pid);
+  const redisCpu0 = await redisCpuSeconds(redis);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONNS }, async (_, w) => {
@@ -119,9 +148,11 @@ async function throughput(port: number): Promise<number> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const unitCpu = processCpuSeconds(pid) - unitCpu0;
+  const redisCpu = (await redisCpuSeconds(redis)) - redisCpu0;
   await pool.close();
   if (failed > 0) console.log(`  (${failed} answers were not 200)`);
-  return done / seconds;
+  return { rps: done / seconds, unitCpuUs: (unitCpu / done) * 1e6, redisCpuUs: (redisCpu / done) * 1e6 };
 }
 
 async function main(): Promise<void> {
@@ -231,19 +262,32 @@ async function main(): Promise<void> {
       ["Redis exact", { MOAT_LIMITS_MODE: "exact" }],
       ["Redis fast", { MOAT_LIMITS_MODE: "fast" }],
     ] as const;
-    const totals = new Map<string, number>();
-    for (let pass = 0; PARTS.has("throughput") && pass < PASSES; pass++)
-      for (const [label, extra] of variants) {
-        const one = await startUnits(1, extra);
-        totals.set(label, (totals.get(label) ?? 0) + (await throughput(one.ports[0] as number)) / PASSES);
-        await one.stop();
-      }
+    const totals = new Map<string, Throughput>();
+    const redis = createRedisClient({ url: REDIS_URL, commandTimeoutMs: 2000 });
+    try {
+      for (let pass = 0; PARTS.has("throughput") && pass < PASSES; pass++)
+        for (const [label, extra] of variants) {
+          const one = await startUnits(1, extra);
+          const t = await throughput(one.ports[0] as number, one.pids[0] as number, redis);
+          const sum = totals.get(label) ?? { rps: 0, unitCpuUs: 0, redisCpuUs: 0 };
+          totals.set(label, {
+            rps: sum.rps + t.rps / PASSES,
+            unitCpuUs: sum.unitCpuUs + t.unitCpuUs / PASSES,
+            redisCpuUs: sum.redisCpuUs + t.redisCpuUs / PASSES,
+          });
+          await one.stop();
+        }
+    } finally {
+      await quit(redis);
+    }
     const figures = [...totals];
-    const memory = figures[0]?.[1] ?? 1;
+    const memory = figures[0]?.[1].rps ?? 1;
     if (figures.length > 0)
       console.log(
         `throughput of one unit, rate-limit-by-key over 1000 keys, ${CONNS} connections, ${PASSES} × ${DURATION} s: ` +
-          figures.map(([l, rps]) => `${l} ${rps.toFixed(0)} req/s (${(rps / memory).toFixed(2)}×)`).join(", "),
+          figures.map(([l, t]) => `${l} ${t.rps.toFixed(0)} req/s (${(t.rps / memory).toFixed(2)}×)`).join(", ") +
+          "\n  CPU per request, unit process + redis-server: " +
+          figures.map(([l, t]) => `${l} ${t.unitCpuUs.toFixed(0)} + ${t.redisCpuUs.toFixed(0)} µs`).join(", "),
       );
     await mgmt.close();
   } finally {

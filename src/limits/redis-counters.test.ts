@@ -116,6 +116,21 @@ describe("redis exact store", () => {
     const ttl = await client.pttl(keys[0] ?? "");
     assert.ok(ttl > 0 && ttl <= 2000, `pttl ${ttl}`);
   });
+
+  test("the TTL moves with the window: set when a window starts, left alone within it", async () => {
+    const clock = createManualClock(1_700_000_000_000);
+    const store = createRedisCounterStore({ client, clock, prefix: `${prefix}ttl2:` });
+    const key = `${prefix}ttl2:rl:{k}:1000`;
+    await store.hit("k", 5, 1000);
+    await client.pexpire(key, 60_000); // a marker: a hit in the same window does not rewrite the TTL
+    clock.advance(300);
+    await store.hit("k", 5, 1000);
+    assert.ok((await client.pttl(key)) > 2000);
+    clock.advance(1000); // next window: expiry at the end of the window after it
+    assert.equal((await store.hit("k", 5, 1000)).count, 3, "previous window (2 calls) weighs 70 %: ceil(1.4) + 1");
+    const ttl = await client.pttl(key);
+    assert.ok(ttl > 0 && ttl <= 1700, `pttl ${ttl}`);
+  });
 });
 
 describe("redis down", () => {

@@ -45,7 +45,8 @@ end
  * Rate hits, one or many per call (a gateway sends every hit of one event-loop turn together):
  * KEYS[i] hash; ARGV per hit: now, windowMs, limit, increment → {allowed1, count1, remaining1,
  * retryAfterMs1, allowed2, …}. Hits are judged in order, exactly as that many single calls run back
- * to back would be; a key hit several times is read once and written once, after its last hit.
+ * to back would be; a key hit several times is read once and written once, after its last hit, and
+ * only with what changed (most hits: the current count alone).
  * (On Redis Cluster every key of one call would have to share a slot; the client is not a cluster client.)
  */
 export const RATE_SCRIPT = script(`${ADVANCE}
@@ -62,7 +63,9 @@ for i = 1, #KEYS do
   local st = state[key]
   if st == nil then
     local s = redis.call('HMGET', key, 'ws', 'p', 'c')
-    st = { tonumber(s[1]), tonumber(s[2]) or 0, tonumber(s[3]) or 0 }
+    local ws0 = tonumber(s[1])
+    -- {ws, p, c, expiry, ws as stored, c as stored}
+    st = { ws0, tonumber(s[2]) or 0, tonumber(s[3]) or 0, 0, ws0, tonumber(s[3]) or 0 }
     state[key] = st
     touched[#touched + 1] = key
   end
@@ -102,10 +105,16 @@ for i = 1, #KEYS do
   out[base + 3] = math.max(0, limit - count)
   out[base + 4] = retry
 end
+-- Write what changed. The expiry (the end of the next window) only moves with the window, so a key
+-- still in the window it was stored in keeps its TTL; a call that counted nothing writes nothing.
 for _, key in ipairs(touched) do
   local st = state[key]
-  redis.call('HSET', key, 'ws', st[1], 'p', st[2], 'c', st[3])
-  redis.call('PEXPIRE', key, st[4])
+  if st[1] ~= st[5] then
+    redis.call('HSET', key, 'ws', st[1], 'p', st[2], 'c', st[3])
+    redis.call('PEXPIRE', key, st[4])
+  elseif st[3] ~= st[6] then
+    redis.call('HSET', key, 'c', st[3])
+  end
 end
 return out
 `);
