@@ -4,14 +4,13 @@ import type { Expr } from "./ast.js";
 import type { Ev, Node, RunEnv } from "./compile-base.js";
 import { CompileError, evalAll, FLOATING, INTEGRAL, numKind, resultNumType } from "./compile-base.js";
 import { CallCompiler } from "./compile-call.js";
-import { isPolicyResponse, ResponseView } from "./context-view.js";
+import { isOfType } from "./context-view.js";
 import { CONTEXT_TYPES } from "./known-types.js";
 import { CsException, checkSize } from "./runtime/errors.js";
-import { JArray, JObject, JProperty, JToken, JValue } from "./runtime/json.js";
+import { JArray, JObject, JProperty } from "./runtime/json.js";
 import { castTo, getProperty, indexGet, indexSet, setProperty } from "./runtime/members.js";
 import { add, arith, bitwise, compare, csEquals, negate, subtract, truthy } from "./runtime/operators.js";
 import { STATIC_TYPES } from "./runtime/statics.js";
-import { CsDateTime, CsGuid, CsTimeSpan } from "./runtime/time.js";
 import { formatValue } from "./runtime/types.js";
 import { CsAnonymous } from "./to-string.js";
 
@@ -464,51 +463,4 @@ function binaryOp(op: string, lt: string, rt: string): (a: unknown, b: unknown) 
       return (a, b) => bitwise(op, a, b, lt === "long" ? "long" : kind);
   }
   throw new CompileError(`unsupported operator '${op}'`, 0);
-}
-
-/** Run-time type test for `is` / `as`. */
-export function isOfType(v: unknown, type: string): boolean {
-  if (v === null || v === undefined) return false;
-  switch (type) {
-    case "int":
-    case "long":
-    case "short":
-    case "byte":
-      return typeof v === "number" && Number.isInteger(v);
-    case "double":
-    case "float":
-    case "decimal":
-      return typeof v === "number";
-    case "string":
-      return typeof v === "string";
-    case "bool":
-      return typeof v === "boolean";
-    case "object":
-      return true;
-    case "JObject":
-      return v instanceof JObject;
-    case "JArray":
-      return v instanceof JArray;
-    case "JValue":
-      return v instanceof JValue;
-    case "JProperty":
-      return v instanceof JProperty;
-    case "JToken":
-      return v instanceof JToken;
-    case "DateTime":
-    case "DateTimeOffset":
-      return v instanceof CsDateTime;
-    case "TimeSpan":
-      return v instanceof CsTimeSpan;
-    case "Guid":
-      return v instanceof CsGuid;
-    case "byte[]":
-      return v instanceof Uint8Array;
-    case "IResponse":
-      return v instanceof ResponseView || isPolicyResponse(v);
-    default:
-      if (type.endsWith("[]")) return Array.isArray(v) || v instanceof Uint8Array;
-      // Interfaces and helper types (Jwt, IEnumerable …) are not distinguished at run time.
-      return true;
-  }
 }

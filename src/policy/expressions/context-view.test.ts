@@ -5,6 +5,8 @@ import { test } from "node:test";
 import type { PolicyContext } from "../types.js";
 import { ContextView, createExpressionContext } from "./context-view.js";
 import { compileExpression } from "./index.js";
+import { CsException } from "./runtime/errors.js";
+import { JValue, parseJson } from "./runtime/json.js";
 import { fakeContext, fakeResponse, headerMap } from "./test-support.js";
 
 function evaluate(source: string, ctx: PolicyContext): unknown {
@@ -65,4 +67,24 @@ test("replaced parts of the request and response are seen by later expressions",
   assert.equal(evaluate("@(context.LastError.Message)", ctx), "first");
   ctx.lastError = { ...ctx.lastError, message: "second" };
   assert.equal(evaluate("@(context.LastError.Message)", ctx), "second");
+});
+
+test("GetValueOrDefault<T> tests the stored value as `is T` does: a mismatch is an InvalidCastException", () => {
+  const ctx = fakeContext({
+    variables: { list: ["a"], obj: parseJson('{"a":1}'), when: "2020-01-01", n: new JValue(5) },
+  });
+  const read = (source: string) => () => evaluate(source, ctx);
+  assert.deepEqual(read('@(context.Variables.GetValueOrDefault<string[]>("list"))')(), ["a"]);
+  assert.equal(read('@(context.Variables.GetValueOrDefault<int>("n"))')(), 5);
+  for (const source of [
+    '@(context.Variables.GetValueOrDefault<string[]>("obj"))',
+    '@(context.Variables.GetValueOrDefault<JValue>("obj"))',
+    '@(context.Variables.GetValueOrDefault<DateTimeOffset>("when"))',
+  ]) {
+    assert.throws(read(source), (e: unknown) => e instanceof CsException && e.type === "InvalidCastException", source);
+    // The same value fails the `is` test of the same type.
+    const type = source.match(/<(.+)>/)![1]!;
+    const name = source.match(/\("(\w+)"\)/)![1]!;
+    assert.equal(evaluate(`@(context.Variables["${name}"] is ${type})`, ctx), false);
+  }
 });

@@ -14,7 +14,7 @@ import type {
   UserInfo,
 } from "../types.js";
 import { CsException, invalidCast } from "./runtime/errors.js";
-import { fromJToken, JArray, JObject, JToken, KeyValue, parseJson } from "./runtime/json.js";
+import { fromJToken, JArray, JObject, JProperty, JToken, JValue, KeyValue, parseJson } from "./runtime/json.js";
 import { CsDateTime, CsGuid, CsTimeSpan } from "./runtime/time.js";
 import { parseXDocument } from "./runtime/xml.js";
 
@@ -538,46 +538,61 @@ export class VariablesView {
 /** GetValueOrDefault<T> throws on a type mismatch instead of converting. */
 function checkVariableType(value: unknown, type: string): unknown {
   if (value === null || value === undefined || type === "object") return value ?? null;
-  const ok = (() => {
-    switch (type) {
-      case "string":
-        return typeof value === "string";
-      case "int":
-      case "long":
-      case "short":
-      case "byte":
-        return typeof value === "number" && Number.isInteger(value);
-      case "double":
-      case "float":
-      case "decimal":
-        return typeof value === "number";
-      case "bool":
-        return typeof value === "boolean";
-      case "JObject":
-        return value instanceof JObject;
-      case "JArray":
-        return value instanceof JArray;
-      case "JToken":
-        return value instanceof JToken;
-      case "DateTime":
-        return value instanceof CsDateTime;
-      case "TimeSpan":
-        return value instanceof CsTimeSpan;
-      case "Guid":
-        return value instanceof CsGuid;
-      case "byte[]":
-        return value instanceof Uint8Array;
-      case "IResponse":
-        return value instanceof ResponseView || isPolicyResponse(value);
-      default:
-        return true;
-    }
-  })();
-  if (!ok) {
+  if (!isOfType(value, type)) {
     if (value instanceof JToken && ["string", "int", "long", "double", "bool"].includes(type))
       return fromJToken(value, type);
     throw invalidCast(value, type);
   }
   if (type === "IResponse" && isPolicyResponse(value)) return new ResponseView(value);
   return value;
+}
+
+/**
+ * The run-time type test of `is` / `as` and of GetValueOrDefault<T>. Here because IResponse is one of the
+ * views above.
+ */
+export function isOfType(v: unknown, type: string): boolean {
+  if (v === null || v === undefined) return false;
+  switch (type) {
+    case "int":
+    case "long":
+    case "short":
+    case "byte":
+      return typeof v === "number" && Number.isInteger(v);
+    case "double":
+    case "float":
+    case "decimal":
+      return typeof v === "number";
+    case "string":
+      return typeof v === "string";
+    case "bool":
+      return typeof v === "boolean";
+    case "object":
+      return true;
+    case "JObject":
+      return v instanceof JObject;
+    case "JArray":
+      return v instanceof JArray;
+    case "JValue":
+      return v instanceof JValue;
+    case "JProperty":
+      return v instanceof JProperty;
+    case "JToken":
+      return v instanceof JToken;
+    case "DateTime":
+    case "DateTimeOffset":
+      return v instanceof CsDateTime;
+    case "TimeSpan":
+      return v instanceof CsTimeSpan;
+    case "Guid":
+      return v instanceof CsGuid;
+    case "byte[]":
+      return v instanceof Uint8Array;
+    case "IResponse":
+      return v instanceof ResponseView || isPolicyResponse(v);
+    default:
+      if (type.endsWith("[]")) return Array.isArray(v) || v instanceof Uint8Array;
+      // Interfaces and helper types (Jwt, IEnumerable …) are not distinguished at run time.
+      return true;
+  }
 }
