@@ -13,6 +13,13 @@ import type { ManagementOptions, Principal, Reply, RequestContext } from "./cont
 import { ApiError, toErrorReply } from "./errors.js";
 import { defaultBodyLimitBytes, parseJsonBody, readBody } from "./http-io.js";
 import { identityHandler } from "./identity.js";
+import {
+  checkNetworkApiVersion,
+  createNetworkRoutes,
+  createNetworkSubscriptionRoutes,
+  matchNetworkPath,
+} from "./network-provider.js";
+import { operationsOf } from "./operations.js";
 import { compileRouter, type Method } from "./router.js";
 import { createRoutes } from "./routes.js";
 
@@ -37,6 +44,10 @@ export function createManagementServer(
   logger?: ManagementLogger,
 ): ManagementServer {
   const router = compileRouter(createRoutes(options));
+  // Azure's Microsoft.Network provider paths for the declared network (network-provider.ts).
+  const networkRouter = compileRouter(createNetworkRoutes());
+  const networkSubscriptionRouter = compileRouter(createNetworkSubscriptionRoutes());
+  operationsOf(options).setLogger(logger);
   const limit = options.bodyLimitBytes ?? defaultBodyLimitBytes;
   const shortBase = armBase(
     options.subscriptionId ?? defaultSubscriptionId,
@@ -49,29 +60,46 @@ export function createManagementServer(
     let path = url.pathname;
     let pathPrefix = "";
     let base = shortBase;
+    let routes = router;
+    let versionCheck = checkApiVersion;
     const arm = armPrefix.exec(path);
-    if (arm) {
+    const network = arm ? undefined : matchNetworkPath(path);
+    if (network) {
+      path = network.rest;
+      pathPrefix = network.prefix;
+      base = armBase(
+        network.subscriptionId,
+        network.resourceGroup ?? options.resourceGroup ?? "moat",
+        options.serviceName,
+      );
+      routes = network.resourceGroup === undefined ? networkSubscriptionRouter : networkRouter;
+      versionCheck = checkNetworkApiVersion;
+    } else if (arm) {
       if ((arm[3] as string).toLowerCase() !== options.serviceName.toLowerCase())
         throw new ApiError(404, "ResourceNotFound", `The API Management service '${arm[3]}' was not found.`);
       path = arm[4] ?? "/";
       pathPrefix = url.pathname.slice(0, url.pathname.length - (arm[4]?.length ?? 0));
       base = armBase(arm[1] as string, arm[2] as string, options.serviceName);
     } else if (/^\/subscriptions\/[^/]+\/resourceGroups\//i.test(path)) {
-      throw new ApiError(404, "ResourceNotFound", "Only Microsoft.ApiManagement/service resources are served here.");
+      throw new ApiError(
+        404,
+        "ResourceNotFound",
+        "Only Microsoft.ApiManagement/service and Microsoft.Network resources are served here.",
+      );
     }
     const method = req.method ?? "GET";
     if (!methods.has(method)) throw new ApiError(405, "MethodNotAllowed", `Method ${method} is not supported.`);
     const host = req.headers.host ?? "localhost";
     const base2 = { method, query: url.searchParams, headers: req.headers, armBase: base, origin: `https://${host}` };
 
-    if (/^\/identity\/?$/i.test(path)) {
+    if (!network && /^\/identity\/?$/i.test(path)) {
       checkApiVersion(url.searchParams.get("api-version"));
       return identityHandler(options, req.headers.authorization);
     }
 
     const principal: Principal = await authenticate(req.headers.authorization, options);
-    checkApiVersion(url.searchParams.get("api-version"));
-    const match = router.match(path);
+    versionCheck(url.searchParams.get("api-version"));
+    const match = routes.match(path);
     if (!match) throw new ApiError(404, "ResourceNotFound", `No resource or operation at '${path}'.`);
     const handler = match.spec.methods[method as Method];
     if (!handler)
