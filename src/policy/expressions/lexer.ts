@@ -161,13 +161,16 @@ export function tokenize(src: string, base = 0): Token[] {
     return fail(`invalid escape sequence '\\${c}'`, at);
   };
 
-  // Reads an interpolated string starting at the `"` after `$` (or `$@`); returns the parts and the end index.
-  const interpolated = (start: number, verbatim: boolean): [InterpPart[], number] => {
+  // Reads a string literal from its opening `"` at `open` (after `@`, `$` or `$@`); an interpolated one
+  // (`holes`) is split into text and `{ … }` holes. Returns the parts and the index after the closing `"`.
+  // Unterminated literals are reported at `startAt`.
+  const stringBody = (open: number, verbatim: boolean, holes: boolean, startAt: number): [InterpPart[], number] => {
+    const what = holes ? "interpolated string" : "string literal";
     const parts: InterpPart[] = [];
     let text = "";
-    let j = start + 1;
+    let j = open + 1;
     for (;;) {
-      if (j >= n) return fail("unterminated interpolated string", start);
+      if (j >= n) return fail(`unterminated ${what}`, startAt);
       const c = src[j]!;
       if (c === '"') {
         if (verbatim && src[j + 1] === '"') {
@@ -183,7 +186,12 @@ export function tokenize(src: string, base = 0): Token[] {
         j = next;
         continue;
       }
-      if (!verbatim && (c === "\n" || c === "\r")) return fail("newline in interpolated string", j);
+      if (!verbatim && (c === "\n" || c === "\r")) return fail(`newline in ${what}`, j);
+      if (!holes) {
+        text += c;
+        j++;
+        continue;
+      }
       if (c === "{" && src[j + 1] === "{") {
         text += "{";
         j += 2;
@@ -276,36 +284,16 @@ export function tokenize(src: string, base = 0): Token[] {
     }
     if (c === '"' || (c === "@" && src[i + 1] === '"')) {
       const verbatim = c === "@";
-      let j = verbatim ? i + 2 : i + 1;
-      let text = "";
-      for (;;) {
-        if (j >= n) fail("unterminated string literal", start);
-        const s = src[j]!;
-        if (s === '"') {
-          if (verbatim && src[j + 1] === '"') {
-            text += '"';
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        if (!verbatim && s === "\\") {
-          const [decoded, next] = readEscape(j);
-          text += decoded;
-          j = next;
-          continue;
-        }
-        if (!verbatim && (s === "\n" || s === "\r")) fail("newline in string literal", j);
-        text += s;
-        j++;
-      }
-      i = j + 1;
-      tokens.push({ kind: "string", value: text, offset: base + start, end: base + i });
+      const [parts, end] = stringBody(verbatim ? i + 1 : i, verbatim, false, start);
+      i = end;
+      const value = parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
+      tokens.push({ kind: "string", value, offset: base + start, end: base + i });
       continue;
     }
     if (c === "$" && (src[i + 1] === '"' || (src[i + 1] === "@" && src[i + 2] === '"'))) {
       const verbatim = src[i + 1] === "@";
-      const [parts, end] = interpolated(verbatim ? i + 2 : i + 1, verbatim);
+      const open = verbatim ? i + 2 : i + 1;
+      const [parts, end] = stringBody(open, verbatim, true, open);
       i = end;
       tokens.push({ kind: "interp", value: "", parts, offset: base + start, end: base + i });
       continue;
