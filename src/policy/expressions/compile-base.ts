@@ -77,6 +77,11 @@ export function resultNumType(a: string, b: string): string {
   return k === undefined ? "?" : k;
 }
 
+/** The static type of the items of a collection type (indexed or iterated by foreach); "?" when unknown. */
+export function elementType(type: string): string {
+  return type.endsWith("[]") ? type.slice(0, -2) : type === "string" ? "char" : "?";
+}
+
 export abstract class CompilerBase {
   protected scopes: Array<Map<string, Local>> = [new Map()];
   slotCount = 0;

@@ -2,7 +2,7 @@
 // Operators, casts, lambdas and object creation; names/members/calls live in compile-base/compile-call.
 import type { Expr } from "./ast.js";
 import type { Ev, Node, RunEnv } from "./compile-base.js";
-import { CompileError, evalAll, FLOATING, INTEGRAL, numKind, resultNumType } from "./compile-base.js";
+import { CompileError, elementType, evalAll, FLOATING, INTEGRAL, numKind, resultNumType } from "./compile-base.js";
 import { CallCompiler } from "./compile-call.js";
 import { isOfType } from "./context-view.js";
 import { CONTEXT_TYPES } from "./known-types.js";
@@ -122,7 +122,7 @@ export abstract class ExprCompiler extends CallCompiler {
     const lenient = e.nullCond || target.nullChain === true;
     const t = target.ev;
     const k = keys.map((n) => n.ev);
-    const elem = target.type.endsWith("[]") ? target.type.slice(0, -2) : target.type === "string" ? "char" : "?";
+    const elem = elementType(target.type);
     return {
       ev: (env) => {
         const o = t(env);

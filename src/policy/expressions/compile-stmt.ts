@@ -1,7 +1,7 @@
 // Statements of `@{ … }` blocks compiled into closures. A statement returns undefined to continue,
 // or a completion (return value, break, continue) that loops and blocks pass outwards.
 import type { Stmt } from "./ast.js";
-import { evalAll } from "./compile-base.js";
+import { elementType, evalAll } from "./compile-base.js";
 import type { Ev, Node, RunEnv } from "./compile-expr.js";
 import { ExprCompiler } from "./compile-expr.js";
 import { CsException } from "./runtime/errors.js";
@@ -191,13 +191,7 @@ export class Compiler extends ExprCompiler {
       case "foreach": {
         const source = this.expr(s.source);
         this.scopes.push(new Map());
-        const type = s.type
-          ? this.typeName(s.type)
-          : source.type.endsWith("[]")
-            ? source.type.slice(0, -2)
-            : source.type === "string"
-              ? "char"
-              : "?";
+        const type = s.type ? this.typeName(s.type) : elementType(source.type);
         const slot = this.declare(s.name, type, s.at).slot;
         const body = this.scoped(s.body);
         this.scopes.pop();
