@@ -4,7 +4,7 @@
 import { isPolicyResponse, ResponseView } from "../context-view.js";
 import { CsAnonymous, CsEnum, toPolicyString } from "../to-string.js";
 import { symmetric } from "./crypto.js";
-import { CsException, invalidCast, runtimeTypeName } from "./errors.js";
+import { CsException, invalidCast, nullReference, runtimeTypeName } from "./errors.js";
 import { fromJToken, JArray, JObject, JProperty, JToken, JValue, jGet, jSet, KeyValue, toJToken } from "./json.js";
 import { LINQ, toIterable } from "./linq.js";
 import { csEquals } from "./operators.js";
@@ -107,11 +107,7 @@ const JSON_METHODS: Record<string, Method> = {
 };
 
 export function callMethod(target: unknown, name: string, args: unknown[], typeArgs: string[]): unknown {
-  if (target === null || target === undefined)
-    throw new CsException(
-      "NullReferenceException",
-      `Object reference not set to an instance of an object (calling '${name}').`,
-    );
+  if (target === null || target === undefined) throw nullReference(`calling '${name}'`);
   if (typeof target === "string") {
     const m = STRING_METHODS[name];
     if (m) return m(target, args);
@@ -182,11 +178,7 @@ function isPlainObject(v: object): boolean {
 }
 
 export function getProperty(target: unknown, name: string): unknown {
-  if (target === null || target === undefined)
-    throw new CsException(
-      "NullReferenceException",
-      `Object reference not set to an instance of an object (reading '${name}').`,
-    );
+  if (target === null || target === undefined) throw nullReference(`reading '${name}'`);
   if (typeof target === "string") {
     if (name === "Length") return target.length;
   } else if (Array.isArray(target) || target instanceof Uint8Array) {
@@ -223,8 +215,7 @@ export function setProperty(target: unknown, name: string, value: unknown): void
 
 export function indexGet(target: unknown, keys: unknown[]): unknown {
   const key = keys[0];
-  if (target === null || target === undefined)
-    throw new CsException("NullReferenceException", "Object reference not set to an instance of an object (indexer).");
+  if (target === null || target === undefined) throw nullReference("indexer");
   if (typeof target === "string" || Array.isArray(target) || target instanceof Uint8Array) {
     if (typeof key !== "number" || key < 0 || key >= target.length || !Number.isInteger(key))
       throw new CsException("IndexOutOfRangeException", "Index was outside the bounds of the array.");
@@ -293,10 +284,7 @@ export function castTo(value: unknown, type: string): unknown {
       type === "decimal" ||
       type === "char"
     )
-      throw new CsException(
-        "NullReferenceException",
-        `Object reference not set to an instance of an object (cast to ${type}).`,
-      );
+      throw nullReference(`cast to ${type}`);
     return null;
   }
   if (value instanceof JToken && type !== "JToken" && type !== "object") {
