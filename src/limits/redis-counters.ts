@@ -65,7 +65,7 @@ export function createRedisCounterStore(options: RedisCounterOptions): RedisCoun
     }
     let reply: unknown;
     try {
-      reply = await runScript(client, RATE_SCRIPT, keys, args);
+      reply = await runScript(client, RATE_SCRIPT, keys, args, true);
       if (!Array.isArray(reply) || reply.length !== batch.length * 4)
         throw new Error(`unexpected rate script reply ${JSON.stringify(reply)}`);
       health.ok();

@@ -2,7 +2,7 @@
 // cluster of gateways and the memory store agree on window boundaries (and tests can drive time);
 // gateway clocks are expected to be NTP-synchronised, as APIM's own units are.
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import { Command, type Redis } from "ioredis";
 
 export interface LuaScript {
   readonly source: string;
@@ -214,17 +214,27 @@ end
 return redis.call('DECR', KEYS[1])
 `);
 
-/** EVALSHA, falling back to EVAL (which also loads the script) when Redis does not know the hash. */
+/**
+ * EVALSHA, falling back to EVAL (which also loads the script) when Redis does not know the hash.
+ * `direct` sends the command at once instead of through the client's auto-pipelining, for callers
+ * that batch their calls themselves: auto-pipelining would add a Pipeline object and another
+ * event-loop turn to a write that already carries a whole turn's work.
+ */
 export async function runScript(
   client: Redis,
   lua: LuaScript,
   keys: readonly string[],
   args: ReadonlyArray<string | number>,
+  direct = false,
 ): Promise<unknown> {
+  const send = (name: "evalsha" | "eval", body: string) =>
+    direct
+      ? client.sendCommand(new Command(name, [body, keys.length, ...keys, ...args], { replyEncoding: "utf8" }))
+      : client[name](body, keys.length, ...keys, ...args);
   try {
-    return await client.evalsha(lua.sha, keys.length, ...keys, ...args);
+    return await send("evalsha", lua.sha);
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-    return await client.eval(lua.source, keys.length, ...keys, ...args);
+    return await send("eval", lua.source);
   }
 }
