@@ -5,10 +5,18 @@ import type { PolicyContext } from "../types.js";
 import { CompileError } from "./compile-base.js";
 import type { RunEnv } from "./compile-expr.js";
 import { Compiler } from "./compile-stmt.js";
-import type { CompiledExpression } from "./index.js";
 import { LexError } from "./lexer.js";
 import { parsePolicyExpression } from "./parse-statements.js";
 import { ParseError } from "./parser.js";
+
+export interface CompiledExpression {
+  readonly source: string;
+  evaluate(ctx: PolicyContext): unknown;
+  /** True when the expression reads context.Request.Body (the gateway must buffer the request). */
+  readonly usesRequestBody: boolean;
+  /** True when the expression reads context.Response.Body (the gateway must buffer the response). */
+  readonly usesResponseBody: boolean;
+}
 
 /** Expressions without locals never write a slot: they share one empty array. */
 const NO_SLOTS: unknown[] = Object.freeze([]) as unknown as unknown[];

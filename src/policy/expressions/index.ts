@@ -2,17 +2,10 @@
 // The policy compiler calls compileExpression when a document is saved; the gateway calls evaluate
 // per request. Nothing here generates or evaluates JavaScript source.
 import type { Diagnostic } from "../../core/errors.js";
-import type { PolicyContext } from "../types.js";
+import type { CompiledExpression } from "./compile.js";
 import { compileExpression as compile } from "./compile.js";
 
-export interface CompiledExpression {
-  readonly source: string;
-  evaluate(ctx: PolicyContext): unknown;
-  /** True when the expression reads context.Request.Body (the gateway must buffer the request). */
-  readonly usesRequestBody: boolean;
-  /** True when the expression reads context.Response.Body (the gateway must buffer the response). */
-  readonly usesResponseBody: boolean;
-}
+export type { CompiledExpression } from "./compile.js";
 
 /** Trimmed text starts with "@(" or "@{". */
 export function isExpression(text: string): boolean {
