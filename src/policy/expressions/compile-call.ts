@@ -3,8 +3,8 @@
 import type { Arg, Expr } from "./ast.js";
 import type { Ev, Node, RunEnv } from "./compile-base.js";
 import { CompilerBase, evalAll } from "./compile-base.js";
-import { MultiValueView, VariablesView } from "./context-view.js";
 import { CONTEXT_TYPES } from "./known-types.js";
+import { MultiValueView } from "./message-views.js";
 import { asBasic, asJwt, type BasicCredentials, type JwtView } from "./runtime/auth.js";
 import { CsException } from "./runtime/errors.js";
 import { JObject } from "./runtime/json.js";
@@ -12,6 +12,7 @@ import { callMethod } from "./runtime/members.js";
 import { STATIC_TYPES } from "./runtime/statics.js";
 import { STRING_METHODS } from "./runtime/strings.js";
 import { CsRegex } from "./runtime/types.js";
+import { VariablesView } from "./variables-view.js";
 
 const NAMED_PARAMS: Record<string, string[]> = {
   As: ["preserveContent"],

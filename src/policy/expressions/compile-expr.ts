@@ -4,7 +4,6 @@ import type { Expr } from "./ast.js";
 import type { Ev, Node, RunEnv } from "./compile-base.js";
 import { CompileError, elementType, evalAll, FLOATING, INTEGRAL, numKind, resultNumType } from "./compile-base.js";
 import { CallCompiler } from "./compile-call.js";
-import { isOfType } from "./context-view.js";
 import { CONTEXT_TYPES } from "./known-types.js";
 import { CsException, checkSize } from "./runtime/errors.js";
 import { JArray, JObject, JProperty } from "./runtime/json.js";
@@ -13,6 +12,7 @@ import { add, arith, bitwise, compare, csEquals, negate, subtract, truthy } from
 import { STATIC_TYPES } from "./runtime/statics.js";
 import { formatValue } from "./runtime/types.js";
 import { CsAnonymous } from "./to-string.js";
+import { isOfType } from "./type-test.js";
 
 export type { Ev, Node, RunEnv } from "./compile-base.js";
 

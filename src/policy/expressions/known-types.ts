@@ -1,17 +1,8 @@
 // Compile-time knowledge of types: the `context` object model (with member types, so that a wrong
 // member is reported when the policy is saved), type-name aliases, and the set of instance member names
 // that values of statically unknown type may use.
-import {
-  ApiView,
-  BodyView,
-  ContextView,
-  HeadersView,
-  QueryView,
-  RequestView,
-  ResponseView,
-  UrlView,
-  VariablesView,
-} from "./context-view.js";
+import { ApiView, ContextView } from "./context-view.js";
+import { BodyView, HeadersView, QueryView, RequestView, ResponseView, UrlView } from "./message-views.js";
 import { BasicCredentials, JwtView } from "./runtime/auth.js";
 import { CsHash, CsRandom } from "./runtime/crypto.js";
 import { CsException } from "./runtime/errors.js";
@@ -22,6 +13,7 @@ import { STRING_METHODS } from "./runtime/strings.js";
 import { CsDateTime, CsGuid, CsTimeSpan } from "./runtime/time.js";
 import { CsEncoding, CsGroup, CsIPAddress, CsMatch, CsRegex, CsStringBuilder, CsUri } from "./runtime/types.js";
 import { CsStringReader, CsXmlReader, XAttribute, XDocumentView, XElement, XName } from "./runtime/xml.js";
+import { VariablesView } from "./variables-view.js";
 
 /** Member → static type; "()" suffix marks a method. Display names are APIM's interface names. */
 const DICT = { GetValueOrDefault: "string()", ContainsKey: "bool()", Count: "int", Keys: "?" };

@@ -31,6 +31,10 @@ export function nullReference(what: string): CsException {
   return new CsException("NullReferenceException", `Object reference not set to an instance of an object (${what}).`);
 }
 
+export function keyNotFound(key: unknown): CsException {
+  return new CsException("KeyNotFoundException", `The given key '${String(key)}' was not present in the dictionary.`);
+}
+
 export function invalidCast(from: unknown, to: string): CsException {
   return new CsException(
     "InvalidCastException",

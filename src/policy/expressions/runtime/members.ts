@@ -1,7 +1,7 @@
 // Instance member dispatch by run-time type, for receivers whose static type is not known at compile
 // time (values read from context.Variables, JSON tokens, locals declared with var from such values).
 
-import { isPolicyResponse, ResponseView } from "../context-view.js";
+import { isPolicyResponse, ResponseView } from "../message-views.js";
 import { CsAnonymous, CsEnum, toPolicyString } from "../to-string.js";
 import { symmetric } from "./crypto.js";
 import { CsException, invalidCast, nullReference, runtimeTypeName } from "./errors.js";
