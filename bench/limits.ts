@@ -1,7 +1,9 @@
 // Counter benchmark (a script, not a test): node --import tsx bench/limits.ts
-// Prints hit() operations per second for the memory store, the Redis exact store (one Lua script per
-// call) and the Redis fast store (local decision, sync every 50 ms), each driven by CONCURRENCY async
-// callers over KEYS keys for DURATION_MS, then the fast mode's overshoot with two units on one key.
+// Prints hit() operations per second for the memory store, the Redis exact store (one Lua script call
+// per event-loop turn, carrying that turn's hits) and the Redis fast store (local decision, sync every
+// 50 ms), each driven by CONCURRENCY async callers over KEYS keys for DURATION_MS, with the CPU time
+// per hit of this process and of redis-server (INFO cpu: other clients of that Redis count too), then
+// the fast mode's overshoot with two units on one key.
 // Env: DURATION_MS=3000 CONCURRENCY=64 KEYS=1000 MOAT_BENCH_REDIS_URL=redis://127.0.0.1:6379
 import { randomUUID } from "node:crypto";
 import { systemClock } from "../src/core/clock.js";
@@ -17,6 +19,13 @@ const KEYS = Number(process.env.KEYS ?? 1000);
 const REDIS_URL = process.env.MOAT_BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const prefix = `moat-bench:${randomUUID().slice(0, 8)}:`;
 const keys = Array.from({ length: KEYS }, (_, i) => `subscription-${i}`);
+
+/** redis-server's user + system CPU seconds so far. */
+async function redisCpuSeconds(): Promise<number> {
+  const info = await client.info("cpu");
+  const value = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? Number.NaN);
+  return value("used_cpu_user") + value("used_cpu_sys");
+}
 
 async function drive(name: string, store: CounterStore): Promise<void> {
   let ops = 0;
@@ -35,15 +44,21 @@ async function drive(name: string, store: CounterStore): Promise<void> {
       ops++;
     }
   };
+  const redis0 = await redisCpuSeconds();
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const redisUs = ((await redisCpuSeconds()) - redis0) * 1e6;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => (latencies[Math.floor((latencies.length - 1) * p)] ?? 0).toFixed(3);
   console.log(
     `${name.padEnd(12)} ${Math.round(ops / seconds)
       .toLocaleString("en-US")
-      .padStart(12)} hit/s   p50 ${pct(0.5)} ms   p99 ${pct(0.99)} ms   (${ops} calls, ${refused} refused)`,
+      .padStart(
+        12,
+      )} hit/s   p50 ${pct(0.5)} ms   p99 ${pct(0.99)} ms   CPU/hit ${((cpu.user + cpu.system) / ops).toFixed(1)} µs + redis-server ${(redisUs / ops).toFixed(1)} µs   (${ops} calls, ${refused} refused)`,
   );
 }
 
@@ -90,9 +105,9 @@ async function overshoot(): Promise<void> {
 }
 
 console.log(`hit() throughput: ${CONCURRENCY} concurrent callers, ${KEYS} keys, ${DURATION_MS} ms each`);
-await drive("memory", createMemoryCounterStore({ clock: systemClock }));
 const client = createRedisClient({ url: REDIS_URL });
 await new Promise<void>((resolve) => client.once("ready", () => resolve()));
+await drive("memory", createMemoryCounterStore({ clock: systemClock }));
 await drive("redis exact", createRedisCounterStore({ client, clock: systemClock, prefix: `${prefix}exact:` }));
 const fast = createFastRedisCounterStore({ client, clock: systemClock, prefix: `${prefix}fast:`, syncIntervalMs: 50 });
 await drive("redis fast", fast);
