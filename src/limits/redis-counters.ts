@@ -1,6 +1,8 @@
 // CounterStore on Redis ("exact" mode): every call is judged by an atomic Lua script, so all gateway
-// units share one count. Rate hits of one event-loop turn share one script call (see flushHits). Keys: `${prefix}rl:{key}:${windowMs}`, `${prefix}q:{key}`, `${prefix}c:{key}`
-// (the braces make a key's records share a Redis Cluster slot).
+// units share one count; the rate hits of one event-loop turn share one script call (see flushHits).
+// Keys: `${prefix}rl:{key}:${windowMs}`, `${prefix}q:{key}`, `${prefix}c:{key}` (the braces would
+// give a key's records one Redis Cluster slot; a batch of rate hits spans many keys, so this store
+// needs a single Redis, as the standalone ioredis client of redis-client.ts connects to).
 import type { Redis } from "ioredis";
 import type { Clock } from "../core/clock.js";
 import type { CounterStore, RateLimitResult } from "../policy/types.js";
@@ -87,7 +89,11 @@ export function createRedisCounterStore(options: RedisCounterOptions): RedisCoun
 
   return {
     hit(key, limit, windowMs, increment = 1) {
-      checkRateArguments(limit, windowMs, increment);
+      try {
+        checkRateArguments(limit, windowMs, increment);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       return new Promise<RateLimitResult>((resolve) => {
         hits.push({ key: `${prefix}rl:{${key}}:${windowMs}`, now: clock.now(), windowMs, limit, increment, resolve });
         if (hits.length === 1) setImmediate(flushHits);
