@@ -6,9 +6,11 @@
 // rate-limit-by-key + set-header, Moat with 10,000 APIs, Moat with 1,000 APIs (RSS).
 // Then, with `hey` installed (apt-get install hey), moat and moat-policy at a fixed rate of half of
 // moat-policy's peak: the p99 latency the policy set adds below saturation (HALF_LOAD=0 skips it).
+// fast-gateway joins when bench-peers' npm peers are installed in PEERS_SCRATCH (/tmp/peers-bench;
+// INSTALL_PEERS=1 installs them there).
 // Env: ROUNDS=3 DURATION=5 WARMUP=2 CONNS=64 PROXY_CPU=0 LOAD_CPU=1 TARGETS="..." (space separated).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -111,6 +113,18 @@ const moat = (port: number, extra: Record<string, string>) => () =>
     ...extra,
   });
 
+// fast-gateway (a peer the issue compares against) from bench-peers' scratch install: INSTALL_PEERS=1
+// installs bench-peers/deps.json there (outside the repository: no peer code lands in node_modules).
+const SCRATCH = env.PEERS_SCRATCH ?? "/tmp/peers-bench";
+function peersInstalled(): boolean {
+  if (env.INSTALL_PEERS === "1" && !existsSync(join(SCRATCH, "node_modules", "fast-gateway"))) {
+    mkdirSync(SCRATCH, { recursive: true });
+    writeFileSync(join(SCRATCH, "package.json"), readFileSync(join(PEERS, "deps.json")));
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: SCRATCH, stdio: "inherit" });
+  }
+  return existsSync(join(SCRATCH, "node_modules", "fast-gateway"));
+}
+
 const allTargets: Target[] = [
   { name: "direct", port: UP_PORT, start: () => undefined as unknown as ChildProcess },
   {
@@ -128,6 +142,20 @@ const allTargets: Target[] = [
           name: "nginx",
           port: 8181,
           start: () => spawnPinned(PROXY_CPU, "nginx", nginxArgs(renderNginx("nginx-proxy.conf.tmpl", 8181, UP_PORT))),
+        },
+      ]
+    : []),
+  ...(peersInstalled()
+    ? [
+        {
+          name: "fast-gateway",
+          port: 8184,
+          start: () =>
+            spawnPinned(PROXY_CPU, process.execPath, [join(PEERS, "fast-gateway.js")], {
+              PORT: "8184",
+              UP_PORT: String(UP_PORT),
+              NODE_PATH: join(SCRATCH, "node_modules"),
+            }),
         },
       ]
     : []),
@@ -353,6 +381,7 @@ async function main(): Promise<void> {
   const lines: Array<[string, number | undefined]> = [
     ["moat-policy / node-proxy (target ≥ 1.0)", ratio("moat-policy", "node-proxy")],
     ["moat-policy / nginx (target ≥ 0.4)", ratio("moat-policy", "nginx")],
+    ["moat-policy / fast-gateway (target ≥ 1.6)", ratio("moat-policy", "fast-gateway")],
     ["moat-10k-apis / moat (target ≥ 0.95)", base ? ratio("moat-10k-apis", "moat") : undefined],
   ];
   console.log("");
