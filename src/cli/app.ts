@@ -82,7 +82,13 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
     components.length = 0;
   };
   try {
-    const store = await createConfigStore(config.store, { dataDir });
+    const store = await createConfigStore(config.store, {
+      dataDir,
+      changeRetention: {
+        keepRevisions: config.changeFeed.keepRevisions,
+        keepMs: config.changeFeed.keepSeconds * 1000,
+      },
+    });
     components.push({ name: "store", close: () => store.close() });
 
     // Virtual-network integration follows the service's network settings in the store (src/vnet).

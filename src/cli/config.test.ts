@@ -65,3 +65,9 @@ test("an unreadable or malformed file is a ConfigError naming the file", () => {
 test("MOAT_TEST_* variables are for tests and ignored by the loader", () => {
   assert.equal(loadConfig({ env: { MOAT_TEST_SOMETHING: "x" } }).serviceName, "moat");
 });
+
+test("the change feed's retention is configurable and checked", () => {
+  const config = loadConfig({ env: { MOAT_CHANGE_FEED_KEEP_REVISIONS: "500", MOAT_CHANGE_FEED_KEEP_SECONDS: "600" } });
+  assert.deepEqual({ ...config.changeFeed }, { keepRevisions: 500, keepSeconds: 600 });
+  assert.throws(() => loadConfig({ env: { MOAT_CHANGE_FEED_KEEP_REVISIONS: "5" } }), /changeFeed\.keepRevisions/);
+});

@@ -35,6 +35,8 @@ export const configSchema = z
     dataDir: z.string().min(1),
     /** "sqlite" (file in dataDir), "sqlite:/path/file.db" or "postgres://…". */
     store: z.string().min(1),
+    /** How much of the store's change feed is kept (a change goes once it is older on both counts). */
+    changeFeed: z.object({ keepRevisions: z.number().int().min(100), keepSeconds: z.number().int().min(60) }).strict(),
     /** redis://host:port, or empty for in-memory counters and cache. */
     redis: z.string(),
     role: z.enum(["all", "gateway", "management"]),
@@ -99,6 +101,7 @@ export const defaultConfig: MoatConfig = {
   location: "local",
   dataDir: "./moat-data",
   store: "sqlite",
+  changeFeed: { keepRevisions: 10_000, keepSeconds: 3600 },
   redis: "",
   role: "all",
   units: 1,
@@ -149,6 +152,8 @@ const knownPaths: string[][] = [
   ["location"],
   ["dataDir"],
   ["store"],
+  ["changeFeed", "keepRevisions"],
+  ["changeFeed", "keepSeconds"],
   ["redis"],
   ["role"],
   ["units"],
