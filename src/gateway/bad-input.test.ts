@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { connect, createServer as createNetServer, type Server as NetServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
+import { apimPolicyEngine } from "./default-engine.js";
 import { startTestGateway, startUpstream, type TestGateway, type Upstream } from "./testing/harness.js";
 
 /** Sends raw bytes, returns everything the gateway wrote until it closed (or `waitMs` passed). */
@@ -72,14 +73,31 @@ describe("bad input from clients and backends", () => {
         ],
         ["operation", `apis/${name}/operations/any`, { displayName: "any", method: "*", urlTemplate: "/*" }],
       ] as const;
-    gw = await startTestGateway(
+    // The same backends behind an inbound-only policy: the policy path streams them through.
+    const withPolicy = (name: string, serviceUrl: string) =>
       [
-        ...api("ok", upstream.url),
-        ...api("garbage", `http://127.0.0.1:${(garbage.address() as AddressInfo).port}`),
-        ...api("hang", `http://127.0.0.1:${(hang.address() as AddressInfo).port}`),
-        ...api("refused", `http://127.0.0.1:${closedPort}`),
-      ],
-      { backendTimeoutMs: 400, limits: { headersTimeoutMs: 600, requestTimeoutMs: 2000, maxHeaderSize: 16 * 1024 } },
+        ...api(`p-${name}`, serviceUrl),
+        [
+          "policy",
+          `apis/p-${name}/policies/policy`,
+          {
+            value: `<policies><inbound><base /><set-header name="x-p"><value>1</value></set-header></inbound><backend><forward-request timeout-ms="400" /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`,
+          },
+        ],
+      ] as const;
+    const backends: Array<[string, string]> = [
+      ["ok", upstream.url],
+      ["garbage", `http://127.0.0.1:${(garbage.address() as AddressInfo).port}`],
+      ["hang", `http://127.0.0.1:${(hang.address() as AddressInfo).port}`],
+      ["refused", `http://127.0.0.1:${closedPort}`],
+    ];
+    gw = await startTestGateway(
+      [...backends.flatMap(([n, u]) => api(n, u)), ...backends.flatMap(([n, u]) => withPolicy(n, u))],
+      {
+        engine: apimPolicyEngine,
+        backendTimeoutMs: 400,
+        limits: { headersTimeoutMs: 600, requestTimeoutMs: 2000, maxHeaderSize: 16 * 1024 },
+      },
     );
   });
 
@@ -153,45 +171,50 @@ describe("bad input from clients and backends", () => {
     await stillServing();
   });
 
-  test("backend refuses the connection → 502 BackendConnectionFailure", async () => {
-    const r = await request(`${gw.url}/refused/x`);
-    assert.equal(r.statusCode, 502);
-    const body = (await r.body.json()) as { statusCode: number; message: string };
-    assert.equal(body.statusCode, 502);
-    assert.match(body.message, /BackendConnectionFailure/);
-    await stillServing();
-  });
-
-  test("backend resets the connection → 502", async () => {
-    const r = await request(`${gw.url}/ok/reset`);
-    assert.equal(r.statusCode, 502);
-    await r.body.dump();
-    await stillServing();
-  });
-
-  test("backend hangs → 504 after the forward timeout, never a hang", async () => {
-    const started = Date.now();
-    const r = await request(`${gw.url}/hang/x`);
-    assert.equal(r.statusCode, 504);
-    assert.match(((await r.body.json()) as { message: string }).message, /Timeout/);
-    assert.ok(Date.now() - started < 3000);
-    await stillServing();
-  });
-
-  test("backend answers garbage → 502", async () => {
-    const r = await request(`${gw.url}/garbage/x`);
-    assert.equal(r.statusCode, 502);
-    await r.body.dump();
-    await stillServing();
-  });
-
-  test("backend dies in the middle of the body → the client connection is cut, gateway survives", async () => {
-    await assert.rejects(async () => {
-      const r = await request(`${gw.url}/ok/half`);
-      await r.body.text();
+  for (const [label, prefix] of [
+    ["", ""],
+    ["policy path: ", "p-"],
+  ] as const) {
+    test(`${label}backend refuses the connection → 502 BackendConnectionFailure`, async () => {
+      const r = await request(`${gw.url}/${prefix}refused/x`);
+      assert.equal(r.statusCode, 502);
+      const body = (await r.body.json()) as { statusCode: number; message: string };
+      assert.equal(body.statusCode, 502);
+      assert.match(body.message, /BackendConnectionFailure/);
+      await stillServing();
     });
-    await stillServing();
-  });
+
+    test(`${label}backend resets the connection → 502`, async () => {
+      const r = await request(`${gw.url}/${prefix}ok/reset`);
+      assert.equal(r.statusCode, 502);
+      await r.body.dump();
+      await stillServing();
+    });
+
+    test(`${label}backend hangs → 504 after the forward timeout, never a hang`, async () => {
+      const started = Date.now();
+      const r = await request(`${gw.url}/${prefix}hang/x`);
+      assert.equal(r.statusCode, 504);
+      assert.match(((await r.body.json()) as { message: string }).message, /Timeout/);
+      assert.ok(Date.now() - started < 3000);
+      await stillServing();
+    });
+
+    test(`${label}backend answers garbage → 502`, async () => {
+      const r = await request(`${gw.url}/${prefix}garbage/x`);
+      assert.equal(r.statusCode, 502);
+      await r.body.dump();
+      await stillServing();
+    });
+
+    test(`${label}backend dies in the middle of the body → the client connection is cut, gateway survives`, async () => {
+      await assert.rejects(async () => {
+        const r = await request(`${gw.url}/${prefix}ok/half`);
+        await r.body.text();
+      });
+      await stillServing();
+    });
+  }
 
   test("client aborts mid-request → gateway survives", async () => {
     await raw(gw.url, "POST /hang/x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\nabc", 200);
