@@ -18,7 +18,7 @@ import { INTERNAL_ERROR, INVALID_KEY, MISSING_KEY, NOT_FOUND } from "../errors.j
 import { redactUrl, writeAccessLog } from "../observability/access-log.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import { parseQuery } from "../pipeline/context.js";
-import { runPolicyPipeline } from "../pipeline/run.js";
+import { type PipelineRun, runPolicyPipeline } from "../pipeline/run.js";
 import type { PolicyEngine } from "../policy-engine.js";
 import { forwardRequestHeaders } from "../proxy/headers.js";
 import { type ExchangeResult, streamExchange } from "../proxy/stream-exchange.js";
@@ -124,6 +124,20 @@ export function resolveRequest(
   return { api, operation, access, query, path, remainder };
 }
 
+type Finish = (status: number, backendMs: number | undefined, error: unknown) => void;
+
+/** Runs a policy pipeline for the request and reports its outcome (never rejects). */
+function launchPipeline(deps: HandlerDeps, run: PipelineRun, finish: Finish): void {
+  runPolicyPipeline(deps, run).then(
+    (r) => finish(r.statusCode, r.backendMs, r.error),
+    (err: unknown) => {
+      deps.logger.error({ requestId: run.requestId, err }, "pipeline failed unexpectedly");
+      sendError(run.res, INTERNAL_ERROR, run.extraHeaders);
+      finish(500, undefined, err);
+    },
+  );
+}
+
 const preflightPipelines = new WeakMap<Pipeline, Pipeline>();
 
 /** The pipeline of a preflight: the cors statements as inbound, nothing else (no backend call). */
@@ -167,7 +181,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
 
     let api: ApiRoute | undefined;
     let op: OperationRoute | undefined;
-    const finish = (status: number, backendMs: number | undefined, error: unknown): void => {
+    const finish: Finish = (status, backendMs, error) => {
       const seconds = (clock.monotonic() - started) / 1000;
       metrics.request(op, api?.name ?? "", op?.info.id ?? "", status, seconds);
       if (deps.accessLog)
@@ -216,23 +230,18 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       if (preflight !== undefined && entry?.kind === "pipeline" && entry.pipeline.preflight !== undefined) {
         api = preflight.api;
         op = preflight.operation.value;
-        runPolicyPipeline(deps, {
+        const pipeline = preflightPipeline(entry.pipeline);
+        const run: PipelineRun = {
           snap,
-          pipeline: preflightPipeline(entry.pipeline),
+          pipeline,
           resolved: preflight,
           req,
           res,
           requestId,
           secure,
           extraHeaders: extra,
-        }).then(
-          (r) => finish(r.statusCode, undefined, r.error),
-          (err: unknown) => {
-            logger.error({ requestId, err }, "preflight failed unexpectedly");
-            sendError(res, INTERNAL_ERROR, extra);
-            finish(500, undefined, err);
-          },
-        );
+        };
+        launchPipeline(deps, run, finish);
         return;
       }
     }
@@ -297,22 +306,10 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       return;
     }
 
-    runPolicyPipeline(deps, {
-      snap,
-      pipeline: entry.pipeline,
-      resolved,
-      req,
-      res,
-      requestId,
-      secure,
-      extraHeaders: extra,
-    }).then(
-      (r) => finish(r.statusCode, r.backendMs, r.error),
-      (err: unknown) => {
-        logger.error({ requestId, err }, "pipeline failed unexpectedly");
-        sendError(res, INTERNAL_ERROR, extra);
-        finish(500, undefined, err);
-      },
+    launchPipeline(
+      deps,
+      { snap, pipeline: entry.pipeline, resolved, req, res, requestId, secure, extraHeaders: extra },
+      finish,
     );
   };
 }
