@@ -82,19 +82,19 @@ describe("operation examples", () => {
     ]);
   });
 
-  test("mock-response answers with the example through services.example", async () => {
+  test("mock-response answers with the operation's example, resolved when the policy compiles", async () => {
+    const env = emptyEnvironment({ operationContract: contract, apiSchemas: schemas });
     const services = createFakeServices();
-    const provider = createExampleProvider(contract, schemas);
-    Object.assign(services, {
-      example: (_ctx: unknown, status: number, type: string | undefined) => provider(status, type),
-    });
-    const created = await runStatements(`<mock-response status-code="201"/>`, { services });
+    const created = await runStatements(`<mock-response status-code="201"/>`, { services, env });
     assert.equal(created.response?.statusCode, 201);
     assert.deepEqual(created.response?.headers.get("content-type"), ["application/json"]);
     assert.deepEqual(JSON.parse(created.response?.body.bytes?.toString() ?? ""), { id: 42 });
-    const xml = await runStatements(`<mock-response status-code="200" content-type="application/xml"/>`, { services });
+    const xml = await runStatements(`<mock-response status-code="200" content-type="application/xml"/>`, {
+      services,
+      env,
+    });
     assert.equal(xml.response?.body.bytes?.toString(), "<pet><id>1</id></pet>");
-    const none = await runStatements(`<mock-response status-code="204"/>`, { services });
+    const none = await runStatements(`<mock-response status-code="204"/>`, { services, env });
     assert.equal(none.response?.statusCode, 204);
     assert.equal(none.response?.body.bytes?.length ?? 0, 0);
   });

@@ -277,12 +277,6 @@ export interface PolicyServices {
   metric(name: string, value: number, dimensions: Record<string, string>, namespace?: string): void;
   /** Look up a certificate by id (authentication-certificate, validate-jwt). */
   certificate(id: string): { pfx?: Buffer; cert?: string; key?: string; passphrase?: string } | undefined;
-  /** mock-response: the matched operation's example for a status code (and content type), when known. */
-  example?(
-    ctx: PolicyContext,
-    statusCode: number,
-    contentType: string | undefined,
-  ): { contentType: string; body: string | Buffer } | undefined;
 }
 
 export interface ForwardOptions {

@@ -33,11 +33,7 @@ export const mockResponse = definePolicy<Config>({
     const compiled = example ? { contentType: example.contentType, bytes: Buffer.from(example.body) } : undefined;
     return (ctx) => {
       const response = newResponse(statusCode);
-      const offered = ctx.services.example?.(ctx, statusCode, contentType);
-      if (offered) {
-        response.headers.set("content-type", [offered.contentType]);
-        response.body = { buffered: true, bytes: Buffer.from(offered.body) };
-      } else if (compiled) {
+      if (compiled) {
         response.headers.set("content-type", [compiled.contentType]);
         // The bytes are shared by every mocked response; nothing writes into a body buffer in place.
         response.body = { buffered: true, bytes: compiled.bytes };
