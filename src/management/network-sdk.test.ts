@@ -7,14 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { ApiManagementClient } from "@azure/arm-apimanagement";
 import { NetworkManagementClient } from "@azure/arm-network";
-import type { TokenCredential } from "@azure/core-auth";
-import {
-  createHttpHeaders,
-  type HttpClient,
-  type PipelineRequest,
-  type PipelineResponse,
-} from "@azure/core-rest-pipeline";
-import { fetch as undiciFetch } from "undici";
+import { adminCredential, azureClientOptions } from "./test-support/azure-sdk.js";
 import { adminKey, type Harness, startHarness } from "./test-support/harness.js";
 
 const sub = "00000000-0000-0000-0000-000000000000";
@@ -35,28 +28,11 @@ const seen: string[] = [];
 
 before(async () => {
   h = await startHarness();
-  const httpClient: HttpClient = {
-    async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
-      const res = await undiciFetch(request.url, {
-        method: request.method,
-        headers: request.headers.toJSON(),
-        dispatcher: h.agent,
-        ...(typeof request.body === "string" ? { body: request.body } : {}),
-      });
-      const headers = createHttpHeaders();
-      res.headers.forEach((value, name) => {
-        headers.set(name, value);
-      });
-      seen.push(`${request.method} ${res.status} ${new URL(request.url).pathname}`);
-      return { request, status: res.status, headers, bodyAsText: await res.text() };
-    },
-  };
-  const credential: TokenCredential = {
-    getToken: async () => ({ token: adminKey, expiresOnTimestamp: Date.now() + 3600e3 }),
-  };
-  const options = { endpoint: h.url, httpClient, credentialScopes: ["https://management.azure.com/.default"] };
-  network = new NetworkManagementClient(credential, sub, options);
-  apim = new ApiManagementClient(credential, sub, options);
+  const options = azureClientOptions(h, (request, status) => {
+    seen.push(`${request.method} ${status} ${new URL(request.url).pathname}`);
+  });
+  network = new NetworkManagementClient(adminCredential, sub, options);
+  apim = new ApiManagementClient(adminCredential, sub, options);
 });
 after(() => h.close());
 

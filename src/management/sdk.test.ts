@@ -4,15 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { ApiManagementClient } from "@azure/arm-apimanagement";
-import type { TokenCredential } from "@azure/core-auth";
-import {
-  createHttpHeaders,
-  type HttpClient,
-  type PipelineRequest,
-  type PipelineResponse,
-} from "@azure/core-rest-pipeline";
-import { fetch as undiciFetch } from "undici";
-import { adminKey, type Harness, startHarness } from "./test-support/harness.js";
+import { adminCredential, azureClientOptions } from "./test-support/azure-sdk.js";
+import { type Harness, startHarness } from "./test-support/harness.js";
 
 let h: Harness;
 let client: ApiManagementClient;
@@ -21,29 +14,7 @@ const svc = "moat";
 
 before(async () => {
   h = await startHarness();
-  const httpClient: HttpClient = {
-    async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
-      const res = await undiciFetch(request.url, {
-        method: request.method,
-        headers: request.headers.toJSON(),
-        dispatcher: h.agent,
-        ...(typeof request.body === "string" ? { body: request.body } : {}),
-      });
-      const headers = createHttpHeaders();
-      res.headers.forEach((value, name) => {
-        headers.set(name, value);
-      });
-      return { request, status: res.status, headers, bodyAsText: await res.text() };
-    },
-  };
-  const credential: TokenCredential = {
-    getToken: async () => ({ token: adminKey, expiresOnTimestamp: Date.now() + 3600e3 }),
-  };
-  client = new ApiManagementClient(credential, "00000000-0000-0000-0000-000000000000", {
-    endpoint: h.url,
-    httpClient,
-    credentialScopes: ["https://management.azure.com/.default"],
-  });
+  client = new ApiManagementClient(adminCredential, "00000000-0000-0000-0000-000000000000", azureClientOptions(h));
 });
 after(() => h.close());
 
