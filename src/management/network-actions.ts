@@ -16,9 +16,9 @@ import {
 import { StoreError } from "../store/contract.js";
 import type { Handler, RequestContext } from "./context.js";
 import { ApiError, diagnosticsToDetails, validationError } from "./errors.js";
+import { subnetIdsOf } from "./network-in-use.js";
 import { loadNetworkIndex } from "./network-model.js";
 import { operationsOf, serviceOperationHeaders } from "./operations.js";
-import { subnetIdsOf } from "./resources/network.js";
 import { serviceEnvelope } from "./resources/service.js";
 import { applyNetworkConfiguration, serviceLocations } from "./service-network.js";
 

@@ -122,6 +122,14 @@ describe("management: virtual networks", () => {
     assert.equal(r.body.error.code, "InUseSubnetCannotBeDeleted");
   });
 
+  test("an NSG a subnet still names cannot be deleted (as at the Microsoft.Network paths)", async () => {
+    const r = await h.call("DELETE", "/networkSecurityGroups/nsg-apim");
+    assert.equal(r.status, 409);
+    assert.equal(r.body.error.code, "InUseNetworkSecurityGroupCannotBeDeleted");
+    assert.match(r.body.error.message, /virtualNetworks\/vnet\/subnets\/apim/);
+    assert.equal((await h.call("GET", "/networkSecurityGroups/nsg-apim")).status, 200);
+  });
+
   test("IP flow verify, next hop, effective rules and sizing answer from the declared network", async () => {
     const flow = await h.call("POST", "/ipFlowVerify", {
       direction: "Inbound",

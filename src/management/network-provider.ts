@@ -18,6 +18,7 @@ import { StoreError } from "../store/contract.js";
 import type { Handler, Reply, RequestContext } from "./context.js";
 import { checkPreconditions, etagHeaders } from "./crud.js";
 import { ApiError, validationError } from "./errors.js";
+import { assertNotInUse, assertUnreferenced, backRefs, vnetsOf } from "./network-in-use.js";
 import { type NetworkKind, networkArmId, networkKinds } from "./network-model.js";
 import {
   operationNotFound,
@@ -26,7 +27,7 @@ import {
   operationsOf,
   retryAfterSeconds,
 } from "./operations.js";
-import { assertNotInUse, prepareNetworkBody } from "./resources/network.js";
+import { prepareNetworkBody } from "./resources/network.js";
 import type { Method, RouteSpec } from "./router.js";
 import { checkName, requireObject } from "./validation.js";
 
@@ -225,24 +226,6 @@ function childEnvelope(parentId: string, child: ChildKind, entry: unknown, etag:
   };
 }
 
-/** Subnets (as { id }) whose `field` names the resource `id`. */
-function backRefs(ctx: RequestContext, vnets: readonly StoredEntity[], field: string, id: string): Json[] {
-  const out: Json[] = [];
-  for (const v of vnets)
-    for (const s of (obj(v.properties.properties).subnets as unknown[] | undefined) ?? []) {
-      const ref = String(obj(obj(obj(s).properties)[field]).id ?? "");
-      if (ref !== "" && sameTail(ref, id))
-        out.push({ id: `${networkArmId(ctx, kindOf("virtualNetwork"), v.name)}/subnets/${String(obj(s).name)}` });
-    }
-  return out;
-}
-
-/** Resource ids compared by provider path (resource group ignored: one namespace). */
-function sameTail(a: string, b: string): boolean {
-  const tail = (s: string) => s.toLowerCase().replace(/^.*\/providers\//, "");
-  return tail(a) === tail(b);
-}
-
 /** Azure's body of a network resource: provisioningState, resourceGuid, children with ids. */
 function azureResource(
   ctx: RequestContext,
@@ -296,7 +279,6 @@ function azureResource(
 }
 
 const shownOf = (e: StoredEntity): Shown => ({ name: e.name, stored: e.properties, etag: e.etag });
-const vnetsOf = async (ctx: RequestContext) => (await ctx.options.store.list("virtualNetwork", {})).items;
 
 // ---------------------------------------------------------------------------------------------
 // Long-running plumbing
@@ -370,25 +352,6 @@ function resourceNotFound(ctx: RequestContext, type: string, name: string): ApiE
     "ResourceNotFound",
     `The Resource '${type}/${name}' under resource group '${rg}' was not found.`,
   );
-}
-
-/** Azure refuses to delete an NSG or route table that a subnet still uses. */
-async function assertUnreferenced(ctx: RequestContext, kind: NetworkKind, name: string): Promise<void> {
-  if (kind.kind === "virtualNetwork") return;
-  const field = kind.kind === "networkSecurityGroup" ? "networkSecurityGroup" : "routeTable";
-  const refs = backRefs(ctx, await vnetsOf(ctx), field, networkArmId(ctx, kind, name));
-  if (refs.length > 0) {
-    const code =
-      kind.kind === "networkSecurityGroup"
-        ? "InUseNetworkSecurityGroupCannotBeDeleted"
-        : "InUseRouteTableCannotBeDeleted";
-    throw new ApiError(
-      409,
-      code,
-      `${kind.armType} '${name}' is in use by ${refs.map((r) => r.id).join(", ")}; remove it from the subnet first.`,
-      { details: refs.map((r) => ({ code, message: String(r.id), target: "properties.subnets" })) },
-    );
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

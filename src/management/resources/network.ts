@@ -4,7 +4,8 @@
 // unchanged; every write is checked by the model's validators and rejected with every finding.
 import type { Handler, RequestContext } from "../context.js";
 import { checkPreconditions, etagHeaders, writeOptions } from "../crud.js";
-import { ApiError, diagnosticsToDetails, notFound, validationError } from "../errors.js";
+import { diagnosticsToDetails, notFound, validationError } from "../errors.js";
+import { assertNotInUse, assertUnreferenced } from "../network-in-use.js";
 import { catalogOf, type NetworkKind, networkKinds, networkResource } from "../network-model.js";
 import { checkName, requireObject } from "../validation.js";
 
@@ -95,49 +96,11 @@ function handlers(kind: NetworkKind) {
       checkPreconditions(ctx, existing, false);
       if (!existing) return { status: 204 };
       if (kind.kind === "virtualNetwork") await assertNotInUse(ctx, existing.name);
+      await assertUnreferenced(ctx, kind, existing.name);
       await ctx.options.store.delete(kind.kind, id, writeOptions(ctx));
       return { status: 200 };
     }) satisfies Handler,
   };
-}
-
-/**
- * A subnet the service sits in cannot disappear under it (Azure: InUseSubnetCannotBeDeleted): checks
- * the whole VNet, or only `subnet` of it.
- */
-export async function assertNotInUse(ctx: RequestContext, vnet: string, subnet?: string): Promise<void> {
-  const service = await ctx.options.store.get("service", "");
-  const inner = `/virtualnetworks/${vnet.toLowerCase()}/subnets/`;
-  const hit = subnetIdsOf(service?.properties ?? {}).find((s) => {
-    const lower = s.toLowerCase();
-    return subnet === undefined ? lower.includes(inner) : lower.endsWith(`${inner}${subnet.toLowerCase()}`);
-  });
-  if (hit)
-    throw new ApiError(
-      409,
-      "InUseSubnetCannotBeDeleted",
-      subnet === undefined
-        ? `Virtual network ${vnet} holds the subnet of this API Management service; move the service out first.`
-        : `Subnet ${subnet} of virtual network ${vnet} is in use by this API Management service; move the service out first.`,
-      {
-        details: [
-          { code: "InUseSubnetCannotBeDeleted", message: hit, target: "virtualNetworkConfiguration.subnetResourceId" },
-        ],
-      },
-    );
-}
-
-/** Subnet ids the service uses, primary first, then each additional location's. */
-export function subnetIdsOf(props: Record<string, unknown>): string[] {
-  if ((props.virtualNetworkType ?? "None") === "None") return [];
-  const out: string[] = [];
-  const primary = (props.virtualNetworkConfiguration as { subnetResourceId?: string } | null | undefined)
-    ?.subnetResourceId;
-  if (primary) out.push(primary);
-  for (const l of (props.additionalLocations as { virtualNetworkConfiguration?: { subnetResourceId?: string } }[]) ??
-    [])
-    if (l.virtualNetworkConfiguration?.subnetResourceId) out.push(l.virtualNetworkConfiguration.subnetResourceId);
-  return out;
 }
 
 /** Adds collection and entity routes of each network kind. */
