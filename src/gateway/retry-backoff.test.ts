@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
 import { createManualClock } from "../core/clock.js";
+import { until } from "../test-support/wait.js";
 import { apimPolicyEngine } from "./default-engine.js";
 import { startTestGateway, startUpstream, type TestGateway, type Upstream } from "./testing/harness.js";
 
@@ -19,14 +20,6 @@ const api = (name: string, serviceUrl: string) => ({
 });
 
 /** Polls (real time, bounded) until `cond` holds. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe("gateway: retry back-off on the gateway's clock", () => {
   const clock = createManualClock(Date.parse("2026-11-27T12:00:00Z"));
   let calls = { flaky: 0, down: 0 };

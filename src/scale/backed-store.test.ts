@@ -5,19 +5,12 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { readSnapshotFile } from "../store/snapshot-file.js";
 import { createSqliteStore } from "../store/sqlite/sqlite-store.js";
+import { until } from "../test-support/wait.js";
 import { createBackedStore } from "./backed-store.js";
 import { createFlakyStore } from "./test-support/flaky-store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "moat-backed-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until(ready: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = performance.now() + 5000;
-  while (!(await ready())) {
-    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test("a unit restarted while the database is down starts from its config backup, then catches up", async () => {
   const path = join(dir, "config-snapshot.json");

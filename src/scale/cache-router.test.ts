@@ -3,15 +3,8 @@ import { test } from "node:test";
 import { createManualClock } from "../core/clock.js";
 import { createMemoryResponseCache, createMemoryValueCache } from "../limits/index.js";
 import { createSqliteStore } from "../store/sqlite/sqlite-store.js";
+import { until } from "../test-support/wait.js";
 import { createCacheRouter } from "./cache-router.js";
-
-async function until(ready: () => boolean, what: string): Promise<void> {
-  const deadline = performance.now() + 5000;
-  while (!ready()) {
-    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test("the caches resource of the unit's location overrides the deployment's cache, and follows changes", async () => {
   const clock = createManualClock(0);

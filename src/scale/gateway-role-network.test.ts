@@ -3,43 +3,18 @@
 // the network, and reaching a backend by a name only the VNet's DNS server knows.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, get as httpGet, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { HEALTH_PATH } from "../gateway/server/handler.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
+import { untilValue as until } from "../test-support/wait.js";
 import { subnetId } from "../vnet/test-fixtures.js";
 import { type DnsServer, startDnsServer } from "../vnet/testing/dns-server.js";
 import { crossesWildcard, type GatewayRole, startGatewayRole } from "./gateway-role.js";
-
-type Answer = { status: number; body: string } | { error: string };
-
-function call(host: string, port: number, path: string): Promise<Answer> {
-  return new Promise((resolve) => {
-    const req = httpGet({ host, port, path, agent: false, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => {
-        body += d;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
-    req.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
-  });
-}
-
-async function until(probe: () => Promise<Answer>, ok: (a: Answer) => boolean, what: string): Promise<Answer> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const a = await probe();
-    if (ok(a)) return a;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(a)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { getAnswer as call } from "./test-support/http-answer.js";
 
 test("moving across a wildcard is what cluster workers cannot do in place", () => {
   const wildcard = [{ host: "0.0.0.0", port: 8080 }];

@@ -12,6 +12,7 @@ import {
   REDIS_URL,
   uniquePrefix,
 } from "../limits/test-support/redis.js";
+import { until } from "../test-support/wait.js";
 import { createLimitsBackend, type LimitsBackend, quit } from "./limits-backend.js";
 
 const prefix = uniquePrefix();
@@ -30,14 +31,6 @@ after(async () => {
   await deleteByPrefix(client, prefix);
   await quit(client);
 });
-
-async function until(ready: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = performance.now() + 10_000;
-  while (!(await ready())) {
-    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const open = (failMode: "open" | "closed", mode: "exact" | "fast" = "exact") => {
   const states: string[] = [];

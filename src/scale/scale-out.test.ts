@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { until } from "../test-support/wait.js";
 import {
   ADMIN_KEY,
   type ClusterEnv,
@@ -17,15 +18,6 @@ import {
 import { type MoatProcess, spawnMoat } from "./test-support/moat-process.js";
 
 const LIMIT = 20;
-
-async function until(ready: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<number> {
-  const started = performance.now();
-  while (!(await ready())) {
-    if (performance.now() - started > timeoutMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return performance.now() - started;
-}
 
 interface Unit {
   process: MoatProcess;

@@ -4,11 +4,12 @@
 // public, 127.0.0.2 private); a test DNS server is the VNet's. The units serve "West US", an
 // additional location, so what `GET …/locations/westus/networkstatus` reports comes from them alone.
 import assert from "node:assert/strict";
-import { createServer, get as httpGet, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { HEALTH_PATH } from "../gateway/server/handler.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
+import { untilValue } from "../test-support/wait.js";
 import { subnetId } from "../vnet/test-fixtures.js";
 import { type DnsServer, startDnsServer } from "../vnet/testing/dns-server.js";
 import {
@@ -18,6 +19,7 @@ import {
   type ManagementClient,
   managementClient,
 } from "./test-support/cluster-env.js";
+import { getAnswer as call } from "./test-support/http-answer.js";
 import { type MoatProcess, spawnMoat } from "./test-support/moat-process.js";
 
 const PUBLIC = "127.0.0.3";
@@ -31,37 +33,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-type Answer = { status: number; body: string } | { error: string };
-
-/** One GET on a connection of its own (so successive calls reach both workers). */
-function call(host: string, port: number, path: string): Promise<Answer> {
-  return new Promise((resolve) => {
-    const req = httpGet({ host, port, path, agent: false, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => {
-        body += d;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
-    });
-    req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
-    req.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
-  });
-}
+// Worker replacement takes seconds: poll gently.
+const until = <T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000) =>
+  untilValue(probe, ok, what, ms, 100);
 
 const calls = (n: number, host: string, port: number, path: string) =>
   Promise.all(Array.from({ length: n }, () => call(host, port, path)));
-
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface Entry {
   name: string;

@@ -10,6 +10,7 @@ import { HEALTH_PATH } from "../gateway/server/handler.js";
 import { type GatewayUnit, startGatewayUnit } from "../gateway/unit.js";
 import { loadServiceTags } from "../network/index.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
+import { until } from "../test-support/wait.js";
 import { createVnetRuntime, type VnetRuntime } from "./runtime.js";
 import { subnetId } from "./test-fixtures.js";
 
@@ -28,14 +29,6 @@ async function status(url: string): Promise<number | string> {
     return res.status;
   } catch (err) {
     return (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-  }
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
