@@ -6,7 +6,6 @@
 // Screenshots go to test-output/portal/.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -17,6 +16,7 @@ import { defaultConfig } from "../cli/config.js";
 import { type PortalComponent, startPortal } from "../cli/portal-wiring.js";
 import { apimPolicyEngine, createGateway, type Gateway } from "../gateway/index.js";
 import { createTestCaches, createTestCounters, startUpstream, type Upstream } from "../gateway/testing/harness.js";
+import { freePort } from "../test-support/ports.js";
 import { createManagementClient, type ManagementClient } from "./management-client.js";
 import { type SmtpCapture, startSmtpCapture } from "./test-support/smtp-capture.js";
 import { seedCatalog } from "./test-support/stack.js";
@@ -39,14 +39,6 @@ let appPortalPort: number;
 const captchas = new Map<string, number>();
 
 /** A free loopback port, so the gateway can be told the portal's origin before the portal starts. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "moat-portal-e2e-"));
   mkdirSync(shots, { recursive: true });

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { HEALTH_PATH } from "../gateway/server/handler.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
+import { freePort } from "../test-support/ports.js";
 import { untilValue } from "../test-support/wait.js";
 import { subnetId } from "../vnet/test-fixtures.js";
 import { type DnsServer, startDnsServer } from "../vnet/testing/dns-server.js";
@@ -24,14 +25,6 @@ import { type MoatProcess, spawnMoat } from "./test-support/moat-process.js";
 
 const PUBLIC = "127.0.0.3";
 const PRIVATE = "127.0.0.2";
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "0.0.0.0", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 // Worker replacement takes seconds: poll gently.
 const until = <T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000) =>
@@ -134,14 +127,14 @@ describe("gateway units in a virtual network (--role gateway --units 2)", { time
     await vnet(["10.77.0.0/16"]);
     await service("None");
 
-    port = await freePort();
+    port = await freePort("0.0.0.0");
     units = spawnMoat(["--role", "gateway", "--units", "2"], {
       ...shared,
       MOAT_DATA_DIR: env.tempDir(),
       MOAT_LOCATION: "westus",
       MOAT_GATEWAY_HOST: "0.0.0.0",
       MOAT_GATEWAY_HTTP_PORT: String(port),
-      MOAT_GATEWAY_HTTPS_PORT: String(await freePort()),
+      MOAT_GATEWAY_HTTPS_PORT: String(await freePort("0.0.0.0")),
       MOAT_NETWORK_PUBLIC_ADDRESS: PUBLIC,
       MOAT_NETWORK_PRIVATE_ADDRESS: PRIVATE,
     });

@@ -3,24 +3,16 @@
 // the runtime releases its listeners and retries until the address is free, then serves there.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { systemClock } from "../core/clock.js";
 import { HEALTH_PATH } from "../gateway/server/handler.js";
 import { type GatewayUnit, startGatewayUnit } from "../gateway/unit.js";
 import { loadServiceTags } from "../network/index.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
+import { freePort } from "../test-support/ports.js";
 import { until } from "../test-support/wait.js";
 import { createVnetRuntime, type VnetRuntime } from "./runtime.js";
 import { subnetId } from "./test-fixtures.js";
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function status(url: string): Promise<number | string> {
   try {

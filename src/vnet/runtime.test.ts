@@ -11,20 +11,13 @@ import { systemClock } from "../core/clock.js";
 import { type GatewayUnit, startGatewayUnit } from "../gateway/unit.js";
 import { loadServiceTags } from "../network/index.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
+import { freePort } from "../test-support/ports.js";
 import { createVnetRuntime, type VnetRuntime } from "./runtime.js";
 import { nsgId, subnetId } from "./test-fixtures.js";
 import { type DnsServer, startDnsServer } from "./testing/dns-server.js";
 
 const silent = pino({ level: "silent" });
 const log = { info: () => {}, warn: () => {} };
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function get(url: string): Promise<{ status: number; body: string } | { error: string }> {
   try {
