@@ -19,7 +19,13 @@ import { Pool } from "undici";
 import { createRedisClient } from "../src/limits/redis-client.js";
 import { deleteByPrefix } from "../src/limits/test-support/redis.js";
 import { quit } from "../src/scale/limits-backend.js";
-import { ADMIN_KEY, managementClient, policyXml } from "../src/scale/test-support/cluster-env.js";
+import {
+  ADMIN_KEY,
+  anyGetOperation,
+  managementClient,
+  openApiBody,
+  policyXml,
+} from "../src/scale/test-support/cluster-env.js";
 import { type MoatProcess, spawnMoat } from "../src/scale/test-support/moat-process.js";
 
 const env = process.env;
@@ -184,16 +190,8 @@ async function main(): Promise<void> {
           value: policyXml("", `<set-header name="x-config" exists-action="override"><value>${v}</value></set-header>`),
         },
       });
-    const api = (name: string) => ({
-      properties: {
-        displayName: name,
-        path: name,
-        serviceUrl: backendUrl,
-        protocols: ["http"],
-        subscriptionRequired: false,
-      },
-    });
-    const op = { properties: { displayName: "any", method: "GET", urlTemplate: "/*" } };
+    const api = (name: string) => openApiBody(name, backendUrl);
+    const op = anyGetOperation;
     const limited = (calls: number) => ({
       properties: {
         format: "rawxml",

@@ -8,11 +8,13 @@ import { after, before, describe, test } from "node:test";
 import { until } from "../test-support/wait.js";
 import {
   ADMIN_KEY,
+  anyGetOperation,
   type ClusterEnv,
   createClusterEnv,
   gatewayGet,
   type ManagementClient,
   managementClient,
+  openApiBody,
   policyXml,
 } from "./test-support/cluster-env.js";
 import { type MoatProcess, spawnMoat } from "./test-support/moat-process.js";
@@ -96,16 +98,8 @@ describe("scale-out: 3 gateway units + management on shared PostgreSQL and Redis
     const url = (await management.waitFor(/management API listening on (https:\/\/[\d.]+:\d+)/))[1] as string;
     mgmt = managementClient(url);
 
-    const api = (name: string) => ({
-      properties: {
-        displayName: name,
-        path: name,
-        serviceUrl: backendUrl,
-        protocols: ["http"],
-        subscriptionRequired: false,
-      },
-    });
-    const op = { properties: { displayName: "any", method: "GET", urlTemplate: "/*" } };
+    const api = (name: string) => openApiBody(name, backendUrl);
+    const op = anyGetOperation;
     for (const [method, path, body] of [
       ["PUT", "/apis/lim", api("lim")],
       ["PUT", "/apis/lim/operations/any", op],

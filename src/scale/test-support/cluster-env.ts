@@ -115,3 +115,11 @@ export async function gatewayGet(
 
 export const policyXml = (inbound: string, outbound = "") =>
   `<policies><inbound><base />${inbound}</inbound><backend><base /></backend><outbound><base />${outbound}</outbound><on-error><base /></on-error></policies>`;
+
+/** PUT body of an API on `serviceUrl` at path `name` that needs no subscription. */
+export const openApiBody = (name: string, serviceUrl: string) => ({
+  properties: { displayName: name, path: name, serviceUrl, protocols: ["http"], subscriptionRequired: false },
+});
+
+/** PUT body of an operation answering every GET under its API. */
+export const anyGetOperation = { properties: { displayName: "any", method: "GET", urlTemplate: "/*" } };
