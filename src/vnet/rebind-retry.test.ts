@@ -90,6 +90,11 @@ describe("a re-bind blocked by an address in use", () => {
     });
     await runtime.refresh();
     assert.deepEqual(unit.gateway.addresses(), [], "no listener while the private address is taken");
+    assert.equal(
+      runtime.backendSocket.localAddress?.(),
+      "127.0.0.2",
+      "backend calls already leave from the private address",
+    );
     assert.equal(await status(`http://127.0.0.3:${port}${HEALTH_PATH}`), "ECONNREFUSED");
     assert.equal(await status(`http://127.0.0.2:${port}${HEALTH_PATH}`), 418, "the other holder answers");
     assert.ok(
@@ -113,6 +118,7 @@ describe("a re-bind blocked by an address in use", () => {
       unit.gateway.addresses().map((a) => a.host),
       ["127.0.0.3"],
     );
+    assert.equal(runtime.backendSocket.localAddress?.(), undefined, "no fixed source address outside a network");
     assert.equal(await status(`http://127.0.0.3:${port}${HEALTH_PATH}`), 200);
   });
 });

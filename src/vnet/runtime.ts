@@ -84,6 +84,10 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
   const resolver: NetworkResolver = createNetworkResolver({ clock: o.clock });
   let state: NetworkState | undefined;
   let plan: BindingPlan = planBindings("None", o.host);
+  // Backend connections follow the network state as soon as it is read, like the DNS servers: a unit
+  // whose listeners cannot move yet (a cluster worker waiting to be replaced) must not call backends
+  // through the VNet's DNS from its old source address.
+  let backendSource = plan.backendSource;
   // What the gateway's listeners actually follow; undefined after a failed rebind released them.
   let listening: BindingPlan | undefined = plan;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -166,6 +170,7 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
       managementFilter = inNetwork ? (ip) => local(ip) || network(ip) : local;
     }
     const nextPlan = planBindings(next.mode, o.host);
+    backendSource = nextPlan.backendSource;
     for (const w of nextPlan.warnings) o.log.warn({ mode: next.mode }, w);
     if (!samePlan(plan, nextPlan) || (gateway && !samePlan(listening, nextPlan))) {
       let failed: "gateway" | "portal" = "gateway";
@@ -258,7 +263,7 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
     },
     backendSocket: {
       lookup: resolver.lookup,
-      localAddress: () => plan.backendSource,
+      localAddress: () => backendSource,
     },
     gatewayAddresses: (list) => addressesFor(plan, list),
     attach(target, list, hook) {
