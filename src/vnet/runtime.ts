@@ -256,8 +256,11 @@ export function createVnetRuntime(o: VnetRuntimeOptions): VnetRuntime {
 
   return {
     async start() {
+      // The revision is taken before the state is read: a change committed while apply() runs is
+      // then replayed by the watch (applying twice is harmless), never missed.
+      const from = await o.store.revision();
       await apply();
-      stopWatch = o.store.watch(await o.store.revision(), (event) => {
+      stopWatch = o.store.watch(from, (event) => {
         if (watchedKinds.has(event.kind)) schedule();
       });
     },
