@@ -1,6 +1,5 @@
 // The PolicyContext of one request on the pipeline path. The abort signal is created lazily: most
 // pipelines never look at it, and an AbortController per request is measurable on the hot path.
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type {
   ApiInfo,
   DeploymentInfo,
@@ -17,12 +16,13 @@ import type {
   SubscriptionInfo,
   UserInfo,
 } from "../../policy/types.js";
+import type { ClientRequest, ClientResponse } from "../server/client.js";
 
 export interface ContextInit {
   requestId: string;
   timestamp: number;
-  req: IncomingMessage;
-  res: ServerResponse;
+  req: ClientRequest;
+  res: ClientResponse;
   method: string;
   originalUrl: RequestUrl;
   url: RequestUrl;
@@ -62,8 +62,8 @@ export class GatewayContext implements PolicyContext {
   readonly services: PolicyServices;
   /** Backend base URL the request URL was derived from (to re-base it when set-backend-service changes it). */
   readonly initialBackendUrl: string;
-  readonly res: ServerResponse;
-  readonly req: IncomingMessage;
+  readonly res: ClientResponse;
+  readonly req: ClientRequest;
   /** Milliseconds spent waiting for the backend (access log). */
   backendMs: number | undefined = undefined;
   readonly needsResponseBody: boolean;

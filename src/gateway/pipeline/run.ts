@@ -1,6 +1,5 @@
 // The pipeline path of a request: build the PolicyContext, buffer the request body only when a
 // policy reads it, run the compiled pipeline, then write whatever response it left in the context.
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { type ForwardOptions, type Pipeline, PolicyError, type RequestUrl } from "../../policy/types.js";
 import type { GatewaySnapshot } from "../config/types.js";
@@ -12,6 +11,7 @@ import {
   PAYLOAD_TOO_LARGE,
 } from "../errors.js";
 import { streamExchange } from "../proxy/stream-exchange.js";
+import type { ClientRequest, ClientResponse } from "../server/client.js";
 import { rawHeader } from "../server/cors.js";
 import type { HandlerDeps, Resolved } from "../server/handler.js";
 import { requestHasBody } from "../server/handler.js";
@@ -23,8 +23,8 @@ export interface PipelineRun {
   snap: GatewaySnapshot;
   pipeline: Pipeline;
   resolved: Resolved;
-  req: IncomingMessage;
-  res: ServerResponse;
+  req: ClientRequest;
+  res: ClientResponse;
   requestId: string;
   secure: boolean;
   extraHeaders: readonly string[];
@@ -38,7 +38,7 @@ export interface PipelineOutcome {
 
 class BodyTooLarge extends Error {}
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(req: Readable, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -65,11 +65,12 @@ const errorAnswer = (statusCode: number, message: string): ErrorAnswer => ({
 export async function runPolicyPipeline(deps: HandlerDeps, run: PipelineRun): Promise<PipelineOutcome> {
   const { req, res, resolved, pipeline, snap } = run;
   const raw = req.rawHeaders;
-  const hasBody = requestHasBody(raw);
+  const stream = requestHasBody(raw) ? req.body : undefined;
+  const hasBody = stream !== undefined;
   let bytes: Buffer | undefined;
   if (hasBody && pipeline.needsRequestBody) {
     try {
-      bytes = await readBody(req, deps.maxBufferedBodyBytes);
+      bytes = await readBody(stream, deps.maxBufferedBodyBytes);
     } catch (err) {
       const answer =
         err instanceof BodyTooLarge ? PAYLOAD_TOO_LARGE : errorAnswer(400, "Request body could not be read");
@@ -106,15 +107,15 @@ export async function runPolicyPipeline(deps: HandlerDeps, run: PipelineRun): Pr
     timestamp: deps.clock.now(),
     req,
     res,
-    method: req.method as string,
+    method: req.method,
     originalUrl,
     url,
     headers: headerMapFromRaw(raw),
     body:
       bytes !== undefined
         ? { buffered: true, bytes }
-        : { buffered: false, bytes: undefined, ...(hasBody ? { stream: req } : {}) },
-    ipAddress: req.socket.remoteAddress ?? "",
+        : { buffered: false, bytes: undefined, ...(hasBody ? { stream } : {}) },
+    ipAddress: req.remoteAddress ?? "",
     matchedParameters: resolved.operation.params,
     api: api.info,
     operation: resolved.operation.value.info,
@@ -150,7 +151,7 @@ export async function runPolicyPipeline(deps: HandlerDeps, run: PipelineRun): Pr
           ? backendErrorAnswer(err.cause)
           : errorAnswer(err.statusCode, err.statusCode >= 500 ? "Internal server error" : err.message);
     } else deps.logger.error({ requestId: run.requestId, err }, "policy pipeline threw");
-    if (hasBody && !req.complete) req.resume();
+    if (hasBody && !req.complete) req.discardBody();
     sendError(res, answer, run.extraHeaders);
     return { statusCode: answer.statusCode, backendMs: ctx.backendMs, error: err };
   }
@@ -162,7 +163,7 @@ export async function runPolicyPipeline(deps: HandlerDeps, run: PipelineRun): Pr
     headers: new Map(),
     body: { buffered: true, bytes: Buffer.alloc(0) },
   };
-  if (hasBody && !req.complete && !req.readableEnded) req.resume();
+  if (hasBody && !req.complete) req.discardBody();
   return new Promise((resolve) => {
     sendPolicyResponse(res, response, run.extraHeaders, (err) => {
       if (err && !res.headersSent) sendError(res, INTERNAL_ERROR, run.extraHeaders);

@@ -1,10 +1,10 @@
 // Fast path: one backend exchange piped straight into the client response with undici's dispatch
 // handler protocol. Raw header arrays in and out, body chunks written as they arrive with
 // back-pressure (a full client socket pauses the backend read), no promise per request.
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { backendErrorAnswer, type ErrorAnswer } from "../errors.js";
+import type { ClientRequest, ClientResponse } from "../server/client.js";
 import { responseHeadersFromRaw } from "./headers.js";
 
 export interface ExchangeResult {
@@ -22,13 +22,13 @@ export interface StreamExchangeOptions {
   readonly headers: string[];
   readonly body: Readable | Buffer | null;
   readonly timeoutMs: number;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: ClientRequest;
+  readonly res: ClientResponse;
   /** Headers added to every answer (request id, CORS): flat [name, value, …]. */
   readonly extraHeaders: readonly string[];
   readonly done: (result: ExchangeResult) => void;
   /** Writes an error answer to the client (shared with the rest of the gateway). */
-  readonly sendError: (res: ServerResponse, answer: ErrorAnswer, extraHeaders: readonly string[]) => void;
+  readonly sendError: (res: ClientResponse, answer: ErrorAnswer, extraHeaders: readonly string[]) => void;
 }
 
 class StreamExchange {
@@ -99,7 +99,7 @@ class StreamExchange {
       this.o.sendError(res, answer, this.o.extraHeaders);
     } else res.destroy();
     // A request body still arriving is no longer wanted.
-    if (!this.o.req.complete) this.o.req.resume();
+    if (!this.o.req.complete) this.o.req.discardBody();
     this.o.done({ statusCode: answer?.statusCode ?? this.statusCode, error: err, answer });
   }
 }

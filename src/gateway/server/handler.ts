@@ -5,8 +5,6 @@
 // Everything configuration-derived comes from the current GatewaySnapshot; per request there is no
 // parsing of configuration, only a few map lookups.
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import type { Clock } from "../../core/clock.js";
 import { CONTINUE, type Pipeline, type PolicyServices, type Step } from "../../policy/types.js";
@@ -23,6 +21,7 @@ import type { PolicyEngine } from "../policy-engine.js";
 import { forwardRequestHeaders } from "../proxy/headers.js";
 import { type ExchangeResult, streamExchange } from "../proxy/stream-exchange.js";
 import type { Upstreams } from "../proxy/upstreams.js";
+import type { ClientRequest, ClientResponse } from "./client.js";
 import { type PortalCors, rawHeader } from "./cors.js";
 import { sendEmpty, sendError } from "./respond.js";
 
@@ -83,9 +82,16 @@ const PREFLIGHT_ACCESS: AccessGranted = Object.freeze({
  * method it announces, unless the API defines OPTIONS itself. Returns undefined when the request is to
  * be handled as a normal one (an OPTIONS operation matches, or nothing does: the usual 404).
  */
+/** What matching reads of a request (a ClientRequest, or node's IncomingMessage of an upgrade). */
+export interface RequestLine {
+  readonly method?: string;
+  readonly url?: string;
+  readonly rawHeaders: string[];
+}
+
 export function resolvePreflight(
   snap: GatewaySnapshot,
-  req: IncomingMessage,
+  req: RequestLine,
   secure: boolean,
   requestedMethod: string,
 ): Resolved | undefined {
@@ -97,7 +103,7 @@ export function resolvePreflight(
 
 export function resolveRequest(
   snap: GatewaySnapshot,
-  req: IncomingMessage,
+  req: RequestLine,
   secure: boolean,
   method = req.method as string,
   preflight = false,
@@ -164,15 +170,15 @@ export function requestHasBody(raw: readonly string[]): boolean {
   return rawHeader(raw, "transfer-encoding") !== undefined;
 }
 
-export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export type RequestHandler = (req: ClientRequest, res: ClientResponse) => void;
+
+export function createRequestHandler(deps: HandlerDeps): RequestHandler {
   const { metrics, logger, clock, cors } = deps;
 
   return function handle(req, res) {
     const started = clock.monotonic();
     const requestId = randomUUID();
     const raw = req.rawHeaders;
-    // Held here: req.socket is already null when a pipeline's answer settles after the response ended.
-    const socket = req.socket;
     const origin = rawHeader(raw, "origin");
     const extra: string[] =
       origin !== undefined && cors.allows(origin)
@@ -187,19 +193,19 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       if (deps.accessLog)
         writeAccessLog(logger, {
           requestId,
-          method: req.method as string,
-          url: redactUrl(req.url as string, api ? [api.keyQuery] : []),
+          method: req.method,
+          url: redactUrl(req.url, api ? [api.keyQuery] : []),
           status,
           durationMs: Math.round(seconds * 1e6) / 1e3,
           backendMs,
           api: api?.name,
           operation: op?.info.id,
-          clientIp: socket.remoteAddress,
+          clientIp: req.remoteAddress,
           error: error === undefined ? undefined : String((error as Error).message ?? error),
         });
     };
 
-    const url = req.url as string;
+    const url = req.url;
     if (url.charCodeAt(0) !== 47 /* "/" */) {
       // Absolute-form or asterisk-form targets are not served (we are not a forward proxy).
       sendError(res, NOT_FOUND, extra);
@@ -222,7 +228,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     }
 
     const snap = deps.snapshot();
-    const secure = (socket as TLSSocket).encrypted === true;
+    const secure = req.secure;
     if (req.method === "OPTIONS" && origin !== undefined) {
       const requested = rawHeader(raw, "access-control-request-method");
       const preflight = requested === undefined ? undefined : resolvePreflight(snap, req, secure, requested);
@@ -249,7 +255,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     if (!("api" in resolved)) {
       sendError(res, resolved, extra);
       finish(resolved.statusCode, undefined, undefined);
-      req.resume();
+      req.discardBody();
       return;
     }
     api = resolved.api;
@@ -263,7 +269,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       );
       sendError(res, INTERNAL_ERROR, extra);
       finish(500, undefined, "policy does not compile");
-      req.resume();
+      req.discardBody();
       return;
     }
     if (entry.kind === "forward") {
@@ -271,12 +277,12 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       if (backend === undefined) {
         sendError(res, INTERNAL_ERROR, extra);
         finish(500, undefined, `api ${api.name} has no serviceUrl`);
-        req.resume();
+        req.discardBody();
         return;
       }
       const q = url.indexOf("?");
       const headers = forwardRequestHeaders(raw, backend.hostHeader, {
-        clientIp: socket.remoteAddress ?? "",
+        clientIp: req.remoteAddress ?? "",
         proto: secure ? "https" : "http",
         host: rawHeader(raw, "host"),
       });
@@ -286,9 +292,9 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
         dispatcher: deps.upstreams.pool(backend.origin),
         origin: backend.origin,
         path: backend.path + (resolved.remainder === "" ? "/" : resolved.remainder) + (q === -1 ? "" : url.slice(q)),
-        method: req.method as string,
+        method: req.method,
         headers,
-        body: hasBody ? req : null,
+        body: hasBody ? (req.body ?? null) : null,
         timeoutMs: deps.backendTimeoutMs,
         req,
         res,

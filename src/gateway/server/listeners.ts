@@ -1,10 +1,15 @@
 // HTTP/HTTPS listeners of the gateway. rebind() opens the new addresses first, then closes the old
 // ones gracefully: they stop accepting, idle keep-alive connections close, in-flight requests finish
 // (or are cut after a grace period). Malformed requests get a JSON 400/408/431 from clientError.
+// Plain-HTTP listeners serve through the lean front (http1/lean-front.ts), which hands a connection
+// to node:http at the first request it does not take; TLS listeners use node:https throughout.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { fromNodeRequest } from "./client.js";
+import type { RequestHandler } from "./handler.js";
+import { createLeanFront, type LeanFront } from "./http1/lean-front.js";
 
 export interface ListenAddress {
   readonly host: string;
@@ -38,7 +43,6 @@ export interface Listeners {
   addresses(): BoundAddress[];
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, secure: boolean) => void;
 
 const clientErrorBody = (status: number, message: string): string => {
@@ -65,9 +69,13 @@ function onClientError(err: Error & { code?: string }, socket: Duplex): void {
   socket.end(text);
 }
 
-async function closeGracefully(server: Server, drainTimeoutMs: number): Promise<void> {
+async function closeGracefully(entry: Entry, drainTimeoutMs: number): Promise<void> {
+  const { server, lean } = entry;
   await new Promise<void>((resolve) => {
-    const deadline = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
+    const deadline = setTimeout(() => {
+      server.closeAllConnections();
+      lean?.destroyAll();
+    }, drainTimeoutMs);
     deadline.unref();
     // Keep-alive connections become idle when their in-flight request ends: close them as they do.
     const sweep = setInterval(() => server.closeIdleConnections(), 25);
@@ -78,11 +86,14 @@ async function closeGracefully(server: Server, drainTimeoutMs: number): Promise<
       resolve();
     });
     server.closeIdleConnections();
+    lean?.drain();
   });
 }
 
 interface Entry {
   readonly server: Server;
+  /** The lean front of a plain-HTTP listener. */
+  readonly lean: LeanFront | undefined;
   readonly bound: BoundAddress;
   readonly address: ListenAddress;
   /** Client filter, replaceable when a rebind keeps this listener. */
@@ -99,6 +110,7 @@ function refilter(entry: Entry, allow: ((remoteAddress: string) => boolean) | un
   if (!allow) return;
   for (const socket of entry.sockets as Set<ClientSocket>) {
     if (allow(socket.remoteAddress ?? "")) continue;
+    if (entry.lean?.endAfterResponse(socket as unknown as Socket)) continue;
     const inFlight = socket._httpMessage;
     if (inFlight && !inFlight.writableFinished) inFlight.once("finish", () => socket.destroy());
     else socket.destroy();
@@ -118,7 +130,7 @@ const sameListener = (a: ListenAddress, b: ListenAddress) =>
     ? b.tls === undefined
     : b.tls !== undefined && samePem(a.tls.cert, b.tls.cert) && samePem(a.tls.key, b.tls.key));
 
-export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, limits: ServerLimits): Listeners {
+export function createListeners(handler: RequestHandler, onUpgrade: UpgradeHandler, limits: ServerLimits): Listeners {
   let servers: Entry[] = [];
 
   const open = (address: ListenAddress): Promise<Entry> => {
@@ -133,10 +145,28 @@ export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, lim
       insecureHTTPParser: false,
     };
     const secure = address.tls !== undefined;
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => handler(fromNodeRequest(req), res);
     const server: Server = address.tls
-      ? (createHttpsServer({ ...options, cert: address.tls.cert, key: address.tls.key }, handler) as unknown as Server)
-      : createHttpServer(options, handler);
+      ? (createHttpsServer(
+          { ...options, cert: address.tls.cert, key: address.tls.key },
+          onRequest,
+        ) as unknown as Server)
+      : createHttpServer(options, onRequest);
     server.on("clientError", onClientError);
+    let lean: LeanFront | undefined;
+    if (!secure) {
+      // node:http's own connection listener sets up its parser on a socket; the lean front calls it
+      // when it hands a connection over, instead of on every connection.
+      const nodeConnection = server.listeners("connection")[0] as (socket: Socket) => void;
+      server.off("connection", nodeConnection);
+      lean = createLeanFront({
+        handler,
+        handOff: (socket) => nodeConnection.call(server, socket),
+        keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+        headersTimeoutMs: limits.headersTimeoutMs,
+        maxHeaderSize: limits.maxHeaderSize,
+      });
+    }
     const filter: Entry["filter"] = { ...(address.allow ? { allow: address.allow } : {}) };
     const sockets: Entry["sockets"] = new Set();
     server.on("connection", (socket: Duplex & { remoteAddress?: string }) => {
@@ -147,6 +177,7 @@ export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, lim
       }
       sockets.add(socket);
       socket.once("close", () => sockets.delete(socket));
+      lean?.accept(socket as Socket);
     });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head, secure));
     return new Promise((resolve, reject) => {
@@ -154,7 +185,7 @@ export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, lim
       server.listen(address.port, address.host, () => {
         server.off("error", reject);
         const info = server.address() as AddressInfo;
-        resolve({ server, bound: { host: address.host, port: info.port, secure }, address, filter, sockets });
+        resolve({ server, lean, bound: { host: address.host, port: info.port, secure }, address, filter, sockets });
       });
     });
   };
@@ -199,24 +230,24 @@ export function createListeners(handler: Handler, onUpgrade: UpgradeHandler, lim
           next.push(entry);
         }
       } catch (err) {
-        await Promise.all(opened.map((o) => closeGracefully(o.server, 0)));
+        await Promise.all(opened.map((o) => closeGracefully(o, 0)));
         // Nothing half-applied: listeners stopped for this attempt listen again.
         for (const o of released) {
           const i = servers.indexOf(o);
           const again = await open(o.address).catch(() => undefined);
           if (i >= 0 && again) servers[i] = again;
-          void closeGracefully(o.server, limits.drainTimeoutMs);
+          void closeGracefully(o, limits.drainTimeoutMs);
         }
         throw err;
       }
       servers = next;
-      await Promise.all(old.filter((o) => !kept.has(o)).map((o) => closeGracefully(o.server, limits.drainTimeoutMs)));
+      await Promise.all(old.filter((o) => !kept.has(o)).map((o) => closeGracefully(o, limits.drainTimeoutMs)));
       return next.map((o) => o.bound);
     },
     async close() {
       const old = servers;
       servers = [];
-      await Promise.all(old.map((o) => closeGracefully(o.server, limits.drainTimeoutMs)));
+      await Promise.all(old.map((o) => closeGracefully(o, limits.drainTimeoutMs)));
     },
     addresses() {
       return servers.map((s) => s.bound);

@@ -1,0 +1,208 @@
+// The lean front's response: a ClientResponse written straight to the socket. The head is kept until
+// the first body bytes (or the end) so that a small answer leaves in one write, and is flushed on the
+// next tick otherwise (a backend that sends its headers long before its body). Framing follows
+// node:http: Content-Length when given, else chunked; no body for HEAD, 1xx, 204 and 304.
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import type { ClientResponse } from "../client.js";
+
+type Event = "close" | "drain" | "finish";
+type Listener = () => void;
+
+/** What the response tells its connection. */
+export interface ResponseOwner {
+  readonly socket: Socket;
+  /** Keep the connection open after this response (client asked for it and the front is not closing). */
+  keepAlive(): boolean;
+  /** `Keep-Alive: timeout=…` header line, or "" (computed once per front). */
+  readonly keepAliveLine: string;
+  responseFinished(res: LeanResponse): void;
+}
+
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+
+let dateText = "";
+let dateUntil = 0;
+/** The Date header value, formatted once per second. */
+function httpDate(): string {
+  const now = Date.now();
+  if (now >= dateUntil) {
+    dateText = new Date(now).toUTCString();
+    dateUntil = now - (now % 1000) + 1000;
+  }
+  return dateText;
+}
+
+const CHUNK_END = Buffer.from("\r\n");
+const LAST_CHUNK = Buffer.from("0\r\n\r\n");
+
+function flushPending(res: LeanResponse): void {
+  res.flushHead();
+}
+
+export class LeanResponse implements ClientResponse {
+  headersSent = false;
+  destroyed = false;
+  writableFinished = false;
+  private head: string | undefined = undefined;
+  private chunked = false;
+  private bodyless: boolean;
+  private closeAfter = false;
+  private listeners: Array<[Event, Listener, boolean]> | undefined = undefined;
+  private waitingDrain = false;
+
+  constructor(
+    private readonly owner: ResponseOwner,
+    method: string,
+  ) {
+    this.bodyless = method === "HEAD";
+  }
+
+  writeHead(statusCode: number, statusMessage: string | undefined, headers: string[]): this {
+    if (this.headersSent) throw new Error("headers already sent");
+    if (statusMessage !== undefined && INVALID_VALUE.test(statusMessage))
+      throw new TypeError("Invalid character in statusMessage");
+    let head = `HTTP/1.1 ${statusCode} ${statusMessage ?? STATUS_CODES[statusCode] ?? "unknown"}\r\n`;
+    let length = false;
+    let date = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i] as string;
+      const value = String(headers[i + 1]);
+      if (!TOKEN.test(name)) throw new TypeError(`Invalid header name: "${name}"`);
+      if (INVALID_VALUE.test(value)) throw new TypeError(`Invalid character in header content ["${name}"]`);
+      switch (name.length) {
+        case 4:
+          if (name.toLowerCase() === "date") date = true;
+          break;
+        case 10:
+          // Connection management is the front's: a Connection header from upstream is not taken.
+          if (name.toLowerCase() === "connection") continue;
+          break;
+        case 14:
+          if (name.toLowerCase() === "content-length") length = true;
+          break;
+        case 17:
+          if (name.toLowerCase() === "transfer-encoding") continue; // framing is decided below
+          break;
+      }
+      head += `${name}: ${value}\r\n`;
+    }
+    if (statusCode < 200 || statusCode === 204 || statusCode === 304) this.bodyless = true;
+    this.chunked = !this.bodyless && !length;
+    if (!date) head += `Date: ${httpDate()}\r\n`;
+    this.closeAfter = !this.owner.keepAlive();
+    head += this.closeAfter ? "Connection: close\r\n" : `Connection: keep-alive\r\n${this.owner.keepAliveLine}`;
+    if (this.chunked) head += "Transfer-Encoding: chunked\r\n";
+    this.head = `${head}\r\n`;
+    this.headersSent = true;
+    process.nextTick(flushPending, this);
+    return this;
+  }
+
+  /** Writes the head if it is still waiting for body bytes. */
+  flushHead(): void {
+    const head = this.head;
+    if (head === undefined || this.destroyed) return;
+    this.head = undefined;
+    this.owner.socket.write(head, "latin1");
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.destroyed || this.writableFinished) return false;
+    if (!this.headersSent) this.writeHead(200, undefined, []);
+    if (this.bodyless || chunk.length === 0) return true;
+    return this.send(chunk);
+  }
+
+  private send(chunk: Buffer): boolean {
+    const socket = this.owner.socket;
+    const head = this.head;
+    let ok: boolean;
+    if (this.chunked) {
+      const size = `${head ?? ""}${chunk.length.toString(16)}\r\n`;
+      this.head = undefined;
+      socket.cork();
+      socket.write(size, "latin1");
+      socket.write(chunk);
+      ok = socket.write(CHUNK_END);
+      socket.uncork();
+    } else if (head !== undefined) {
+      this.head = undefined;
+      const headLength = head.length; // latin1: one byte per character
+      const out = Buffer.allocUnsafe(headLength + chunk.length);
+      out.write(head, 0, headLength, "latin1");
+      chunk.copy(out, headLength);
+      ok = socket.write(out);
+    } else ok = socket.write(chunk);
+    if (!ok && !this.waitingDrain) {
+      this.waitingDrain = true;
+      socket.once("drain", () => {
+        this.waitingDrain = false;
+        this.emit("drain");
+      });
+    }
+    return ok;
+  }
+
+  end(chunk?: Buffer): this {
+    if (this.writableFinished || this.destroyed) return this;
+    if (!this.headersSent) this.writeHead(200, undefined, []);
+    if (chunk !== undefined && chunk.length > 0 && !this.bodyless) this.send(chunk);
+    if (this.chunked) {
+      const head = this.head;
+      this.head = undefined;
+      if (head !== undefined) this.owner.socket.write(head, "latin1");
+      this.owner.socket.write(LAST_CHUNK);
+    } else this.flushHead();
+    this.writableFinished = true;
+    if (this.closeAfter) this.owner.socket.end();
+    this.emit("finish");
+    this.emit("close");
+    this.owner.responseFinished(this);
+    return this;
+  }
+
+  destroy(_error?: Error): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    this.head = undefined;
+    this.owner.socket.destroy();
+    return this;
+  }
+
+  /** The connection closed: an unfinished response is gone with it. */
+  socketClosed(): void {
+    if (this.writableFinished) return;
+    this.destroyed = true;
+    this.emit("close");
+  }
+
+  on(event: Event, listener: Listener): this {
+    (this.listeners ??= []).push([event, listener, false]);
+    return this;
+  }
+
+  once(event: Event, listener: Listener): this {
+    (this.listeners ??= []).push([event, listener, true]);
+    return this;
+  }
+
+  off(event: Event, listener: Listener): this {
+    const list = this.listeners;
+    if (list === undefined) return this;
+    const i = list.findIndex((l) => l[0] === event && l[1] === listener);
+    if (i !== -1) list.splice(i, 1);
+    return this;
+  }
+
+  private emit(event: Event): void {
+    const list = this.listeners;
+    if (list === undefined) return;
+    for (const entry of list.slice()) {
+      if (entry[0] !== event) continue;
+      if (entry[2]) this.off(event, entry[1]);
+      entry[1]();
+    }
+  }
+}
