@@ -179,12 +179,16 @@ export class LeanResponse implements ClientResponse {
   }
 
   on(event: Event, listener: Listener): this {
-    (this.listeners ??= []).push([event, listener, false]);
-    return this;
+    return this.listen(event, listener, false);
   }
 
   once(event: Event, listener: Listener): this {
-    (this.listeners ??= []).push([event, listener, true]);
+    return this.listen(event, listener, true);
+  }
+
+  private listen(event: Event, listener: Listener, once: boolean): this {
+    if (this.listeners === undefined) this.listeners = [];
+    this.listeners.push([event, listener, once]);
     return this;
   }
 
