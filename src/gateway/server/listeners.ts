@@ -154,10 +154,12 @@ export function createListeners(handler: RequestHandler, onUpgrade: UpgradeHandl
       : createHttpServer(options, onRequest);
     server.on("clientError", onClientError);
     let lean: LeanFront | undefined;
-    if (!secure) {
-      // node:http's own connection listener sets up its parser on a socket; the lean front calls it
-      // when it hands a connection over, instead of on every connection.
-      const nodeConnection = server.listeners("connection")[0] as (socket: Socket) => void;
+    // node:http's own connection listener sets up its parser on a socket; the lean front calls it
+    // when it hands a connection over, instead of on every connection. A Node whose http.Server is
+    // built differently simply keeps node:http for everything.
+    const nodeListeners = server.listeners("connection");
+    const nodeConnection = nodeListeners[0] as ((socket: Socket) => void) | undefined;
+    if (!secure && nodeListeners.length === 1 && nodeConnection?.name === "connectionListener") {
       server.off("connection", nodeConnection);
       lean = createLeanFront({
         handler,
