@@ -71,6 +71,15 @@ export const serveCommand: Command = {
       }
       throw err;
     }
+    // Signal handlers first: whoever reads the lines below may signal at once.
+    const stopped = new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        console.log(`moat: ${signal} received, shutting down`);
+        resolve();
+      };
+      process.once("SIGINT", () => stop("SIGINT"));
+      process.once("SIGTERM", () => stop("SIGTERM"));
+    });
     if (app) {
       console.log(`moat: management API listening on ${app.managementUrl} (service "${app.config.serviceName}")`);
       const c = app.config;
@@ -85,14 +94,7 @@ export const serveCommand: Command = {
       console.log(`moat: generated administrator key (shown once, stored in ${app.config.dataDir}/admin.key):`);
       console.log(`  ${app.adminKey}`);
     }
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        console.log(`moat: ${signal} received, shutting down`);
-        resolve();
-      };
-      process.once("SIGINT", () => stop("SIGINT"));
-      process.once("SIGTERM", () => stop("SIGTERM"));
-    });
+    await stopped;
     await units?.close();
     await app?.close();
     return 0;
