@@ -101,7 +101,7 @@ class LeanConnection implements ResponseOwner {
     this.ending = true;
     if (this.current !== undefined) this.socket.destroy();
     else if (this.buffered !== undefined) this.serveNext();
-    else this.socket.end();
+    else this.socket.destroySoon();
   };
 
   private readonly onClose = (): void => {
@@ -130,7 +130,7 @@ class LeanConnection implements ResponseOwner {
     if (this.current !== res) return;
     this.current = undefined;
     if (!this.keepAlive()) {
-      this.socket.end();
+      this.socket.destroySoon();
       return;
     }
     this.idleSince = performance.now();
@@ -144,7 +144,7 @@ class LeanConnection implements ResponseOwner {
 
   endAfterResponse(): void {
     this.ending = true;
-    if (this.current === undefined) this.socket.end();
+    if (this.current === undefined) this.socket.destroySoon();
   }
 
   private handOff(): void {
@@ -200,7 +200,7 @@ class Front implements LeanFront {
     for (const conn of this.connections.values()) {
       if (conn.busy) continue;
       const limit = conn.served === 0 ? this.options.headersTimeoutMs : this.options.keepAliveTimeoutMs;
-      if (now - conn.idleSince >= limit) conn.socket.end();
+      if (now - conn.idleSince >= limit) conn.socket.destroySoon();
     }
   }
 
@@ -213,7 +213,7 @@ class Front implements LeanFront {
 
   drain(): void {
     this.draining = true;
-    for (const conn of this.connections.values()) if (!conn.busy) conn.socket.end();
+    for (const conn of this.connections.values()) if (!conn.busy) conn.socket.destroySoon();
   }
 
   destroyAll(): void {

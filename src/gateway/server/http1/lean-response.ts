@@ -156,7 +156,7 @@ export class LeanResponse implements ClientResponse {
       this.owner.socket.write(LAST_CHUNK);
     } else this.flushHead();
     this.writableFinished = true;
-    if (this.closeAfter) this.owner.socket.end();
+    if (this.closeAfter) this.owner.socket.destroySoon();
     this.emit("finish");
     this.emit("close");
     this.owner.responseFinished(this);
