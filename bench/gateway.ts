@@ -213,11 +213,15 @@ function rssMiB(pids: number[]): number {
   return kb / 1024;
 }
 
+/** wrk's latency figures ("812.00us", "4.34ms", "1.02s", "1.05m") in milliseconds; NaN when unreadable. */
 const ms = (v: string): number => {
-  const m = /([\d.]+)(us|ms|s)/.exec(v);
-  if (!m) return Number.NaN;
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(v);
+  if (!m) {
+    if (v !== "") process.stderr.write(`unreadable wrk latency: ${v}\n`);
+    return Number.NaN;
+  }
   const n = Number(m[1]);
-  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
+  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : m[2] === "m" ? n * 60_000 : n;
 };
 
 function wrk(port: number, seconds: number, latency: boolean): Promise<string> {
@@ -329,8 +333,9 @@ async function measureHalfLoad(target: Target, rate: number): Promise<{ p50: num
   }
 }
 
+/** Median of the readable values (a round whose figure could not be read is left out). */
 const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2;
 };
 
