@@ -77,11 +77,6 @@ const PREFLIGHT_ACCESS: AccessGranted = Object.freeze({
   allowTracing: false,
 });
 
-/**
- * APIM matches a CORS preflight (OPTIONS with Access-Control-Request-Method) to the operation of the
- * method it announces, unless the API defines OPTIONS itself. Returns undefined when the request is to
- * be handled as a normal one (an OPTIONS operation matches, or nothing does: the usual 404).
- */
 /** What matching reads of a request (a ClientRequest, or node's IncomingMessage of an upgrade). */
 export interface RequestLine {
   readonly method?: string;
@@ -89,6 +84,11 @@ export interface RequestLine {
   readonly rawHeaders: string[];
 }
 
+/**
+ * APIM matches a CORS preflight (OPTIONS with Access-Control-Request-Method) to the operation of the
+ * method it announces, unless the API defines OPTIONS itself. Returns undefined when the request is to
+ * be handled as a normal one (an OPTIONS operation matches, or nothing does: the usual 404).
+ */
 export function resolvePreflight(
   snap: GatewaySnapshot,
   req: RequestLine,
