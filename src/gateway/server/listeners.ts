@@ -166,6 +166,7 @@ export function createListeners(handler: RequestHandler, onUpgrade: UpgradeHandl
         handOff: (socket) => nodeConnection.call(server, socket),
         keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
         headersTimeoutMs: limits.headersTimeoutMs,
+        requestTimeoutMs: limits.requestTimeoutMs,
         maxHeaderSize: limits.maxHeaderSize,
       });
     }

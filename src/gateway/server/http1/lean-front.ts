@@ -2,12 +2,13 @@
 // than the rest of the proxy put together (IncomingMessage and ServerResponse streams, per-header
 // callbacks, corked writev); this front reads a request head with request-head.ts, hands the
 // request to the gateway's handler as a ClientRequest, and writes the answer straight to the socket.
-// It serves what it fully understands — complete, bodyless HTTP/1.1 requests — and hands the
-// connection, with every byte read so far, to node:http at the first request it does not (a body,
-// an upgrade, Expect, HTTP/1.0, a malformed or incomplete head). node:http then serves that
-// connection to its end, with its own limits and error answers.
+// It serves what it fully understands — complete HTTP/1.1 heads, with no body or a Content-Length
+// body (streamed to the handler with back-pressure) — and hands the connection, with every byte read
+// so far, to node:http at the first request it does not (chunked bodies, an upgrade, Expect,
+// HTTP/1.0, a malformed or incomplete head). node:http then serves that connection to its end, with
+// its own limits and error answers.
 import type { Socket } from "node:net";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { ClientRequest } from "../client.js";
 import type { RequestHandler } from "../handler.js";
 import { LeanResponse, type ResponseOwner } from "./lean-response.js";
@@ -20,6 +21,8 @@ export interface LeanFrontOptions {
   readonly keepAliveTimeoutMs: number;
   /** A connection that has not sent a request within this time is closed. */
   readonly headersTimeoutMs: number;
+  /** A request body still arriving after this time (from its head) is abandoned: the socket closes. */
+  readonly requestTimeoutMs: number;
   readonly maxHeaderSize: number;
 }
 
@@ -32,21 +35,40 @@ export interface LeanFront {
   destroyAll(): void;
 }
 
+/** A Content-Length request body: fed by the connection, pulled by whoever reads the request. */
+class LeanBody extends Readable {
+  constructor(private readonly conn: LeanConnection) {
+    super();
+  }
+  override _read(): void {
+    this.conn.bodyWanted();
+  }
+}
+
 class LeanRequest implements ClientRequest {
   readonly method: string;
   readonly url: string;
   readonly rawHeaders: string[];
   readonly remoteAddress: string | undefined;
   readonly secure = false;
-  readonly body: Readable | undefined = undefined;
-  readonly complete = true;
-  constructor(head: RequestHead, remoteAddress: string | undefined) {
+  readonly body: LeanBody | undefined;
+  constructor(
+    head: RequestHead,
+    remoteAddress: string | undefined,
+    private readonly conn: LeanConnection,
+  ) {
     this.method = head.method;
     this.url = head.url;
     this.rawHeaders = head.rawHeaders;
     this.remoteAddress = remoteAddress;
+    this.body = head.contentLength > 0 ? new LeanBody(conn) : undefined;
   }
-  discardBody(): void {}
+  get complete(): boolean {
+    return this.body === undefined || this.conn.bodyDone(this.body);
+  }
+  discardBody(): void {
+    if (this.body !== undefined) this.conn.discard(this.body);
+  }
 }
 
 const noop = (): void => {};
@@ -56,12 +78,17 @@ class LeanConnection implements ResponseOwner {
   readonly keepAliveLine: string;
   private buffered: Buffer | undefined = undefined;
   private current: LeanResponse | undefined = undefined;
+  /** The body being received, its bytes still to come, and whether they are thrown away. */
+  private body: LeanBody | undefined = undefined;
+  private bodyRemaining = 0;
+  private discarding = false;
   private wantsKeepAlive = true;
   private ending = false;
+  /** Reading stopped: a client sending ahead of its answers, or a body reader that is full. */
   private paused = false;
   private readonly remoteAddress: string | undefined;
-  /** When the connection last became idle (monotonic ms), for the keep-alive sweep. */
-  idleSince: number;
+  /** When the connection last became idle, or its current request began (monotonic ms). */
+  since: number;
   served = 0;
 
   constructor(
@@ -70,15 +97,20 @@ class LeanConnection implements ResponseOwner {
   ) {
     this.keepAliveLine = front.keepAliveLine;
     this.remoteAddress = socket.remoteAddress;
-    this.idleSince = performance.now();
+    this.since = performance.now();
     socket.on("data", this.onData);
     socket.on("end", this.onEnd);
     socket.on("close", this.onClose);
     socket.on("error", noop);
   }
 
+  /** A response is being written or a body is still arriving. */
   get busy(): boolean {
-    return this.current !== undefined;
+    return this.current !== undefined || this.bodyRemaining > 0;
+  }
+
+  get receivingBody(): boolean {
+    return this.bodyRemaining > 0;
   }
 
   keepAlive(): boolean {
@@ -86,33 +118,83 @@ class LeanConnection implements ResponseOwner {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.bodyRemaining > 0) {
+      const rest = this.feedBody(chunk);
+      if (rest === undefined) return;
+      chunk = rest;
+    }
     this.buffered = this.buffered === undefined ? chunk : Buffer.concat([this.buffered, chunk]);
     if (this.current === undefined) this.serveNext();
-    else if (this.buffered.length > this.front.options.maxHeaderSize && !this.paused) {
-      // A client sending ahead of its answers: stop reading until this response is out.
-      this.paused = true;
-      this.socket.pause();
-    }
+    else if (this.buffered.length > this.front.options.maxHeaderSize) this.pause();
   };
+
+  /** Gives the body its bytes; returns what follows it (the next request), if any. */
+  private feedBody(chunk: Buffer): Buffer | undefined {
+    const take = Math.min(chunk.length, this.bodyRemaining);
+    this.bodyRemaining -= take;
+    const part = take === chunk.length ? chunk : chunk.subarray(0, take);
+    const body = this.body as LeanBody;
+    if (!this.discarding && !body.push(part)) this.pause();
+    if (this.bodyRemaining === 0) {
+      if (!this.discarding) body.push(null);
+      this.body = undefined;
+      this.discarding = false;
+      // The answer went out before the body was in: now the next request may be read.
+      if (this.current === undefined && !this.keepAlive()) this.socket.destroySoon();
+    }
+    return take === chunk.length ? undefined : chunk.subarray(take);
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  private resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.socket.resume();
+  }
+
+  bodyWanted(): void {
+    if (this.current !== undefined || this.bodyRemaining > 0) this.resume();
+  }
+
+  bodyDone(body: LeanBody): boolean {
+    return this.body !== body;
+  }
+
+  /** The rest of this body is read and dropped (node's req.resume()); its reader has given up. */
+  discard(body: LeanBody): void {
+    if (this.body !== body || this.discarding) return;
+    this.discarding = true;
+    body.destroy();
+    this.resume();
+  }
 
   private readonly onEnd = (): void => {
     // The client sent FIN. Like node:http (without httpAllowHalfOpen), a request in flight is
     // abandoned (its abort signal fires); a complete request already read is still answered.
     this.ending = true;
-    if (this.current !== undefined) this.socket.destroy();
+    if (this.busy) this.socket.destroy();
     else if (this.buffered !== undefined) this.serveNext();
     else this.socket.destroySoon();
   };
 
   private readonly onClose = (): void => {
     this.front.connections.delete(this.socket);
+    if (this.body !== undefined && this.bodyRemaining > 0 && !this.discarding)
+      this.body.destroy(new Error("the client closed the connection before the request body was complete"));
+    this.body = undefined;
+    this.bodyRemaining = 0;
     this.current?.socketClosed();
     this.current = undefined;
   };
 
   serveNext(): void {
     const buf = this.buffered;
-    if (buf === undefined || this.current !== undefined || this.socket.destroyed) return;
+    if (buf === undefined || this.busy || this.socket.destroyed) return;
     const head = parseRequestHead(buf, 0, this.front.options.maxHeaderSize);
     if (head === INCOMPLETE || head === UNSUPPORTED) {
       this.handOff();
@@ -120,31 +202,40 @@ class LeanConnection implements ResponseOwner {
     }
     this.buffered = head.end === buf.length ? undefined : buf.subarray(head.end);
     this.wantsKeepAlive = head.keepAlive;
+    this.since = performance.now();
+    const req = new LeanRequest(head, this.remoteAddress, this);
+    if (req.body !== undefined) {
+      this.body = req.body;
+      this.bodyRemaining = head.contentLength;
+      const rest = this.buffered;
+      this.buffered = undefined;
+      if (rest !== undefined) this.buffered = this.feedBody(rest);
+    }
     const res = new LeanResponse(this, head.method);
     this.current = res;
     this.served++;
-    this.front.options.handler(new LeanRequest(head, this.remoteAddress), res);
+    this.front.options.handler(req, res);
   }
 
   responseFinished(res: LeanResponse): void {
     if (this.current !== res) return;
     this.current = undefined;
+    // An answer sent before its request body was read (401, 404, …): the rest is read and dropped.
+    if (this.body !== undefined) this.discard(this.body);
     if (!this.keepAlive()) {
-      this.socket.destroySoon();
+      if (this.bodyRemaining === 0) this.socket.destroySoon();
+      else this.resume();
       return;
     }
-    this.idleSince = performance.now();
-    if (this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
+    this.since = performance.now();
+    this.resume();
     // Pipelined requests: served on the next tick (no recursion through the handler).
     if (this.buffered !== undefined) process.nextTick(serveLater, this);
   }
 
   endAfterResponse(): void {
     this.ending = true;
-    if (this.current === undefined) this.socket.destroySoon();
+    if (!this.busy) this.socket.destroySoon();
   }
 
   private handOff(): void {
@@ -180,16 +271,17 @@ class Front implements LeanFront {
   accept(socket: Socket): void {
     this.connections.set(socket, new LeanConnection(socket, this));
     if (this.sweeper === undefined) {
-      const every = Math.max(
-        50,
-        Math.min(1_000, this.options.keepAliveTimeoutMs / 4, this.options.headersTimeoutMs / 4),
-      );
+      const o = this.options;
+      const every = Math.max(50, Math.min(1_000, o.keepAliveTimeoutMs / 4, o.headersTimeoutMs / 4));
       this.sweeper = setInterval(() => this.sweep(), every);
       this.sweeper.unref();
     }
   }
 
-  /** Closes connections idle past the keep-alive timeout (or silent past the headers timeout). */
+  /**
+   * Closes connections idle past the keep-alive timeout (or silent past the headers timeout), and
+   * those whose request body is still arriving past the request timeout (a slow upload).
+   */
   private sweep(): void {
     if (this.connections.size === 0) {
       clearInterval(this.sweeper);
@@ -197,10 +289,15 @@ class Front implements LeanFront {
       return;
     }
     const now = performance.now();
+    const o = this.options;
     for (const conn of this.connections.values()) {
+      if (conn.receivingBody) {
+        if (now - conn.since >= o.requestTimeoutMs) conn.socket.destroy();
+        continue;
+      }
       if (conn.busy) continue;
-      const limit = conn.served === 0 ? this.options.headersTimeoutMs : this.options.keepAliveTimeoutMs;
-      if (now - conn.idleSince >= limit) conn.socket.destroySoon();
+      const limit = conn.served === 0 ? o.headersTimeoutMs : o.keepAliveTimeoutMs;
+      if (now - conn.since >= limit) conn.socket.destroySoon();
     }
   }
 

@@ -85,6 +85,16 @@ describe("parseRequestHead: accepted heads", () => {
     const head = parsed("POST /items HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n");
     assert.equal(head.method, "POST");
     assert.deepEqual(head.rawHeaders, ["Host", "gw", "Content-Length", "0"]);
+    assert.equal(head.contentLength, 0);
+  });
+
+  test("a Content-Length body: its length is given, the head ends before it", () => {
+    const text = "POST /items HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\n\r\nhello";
+    const head = parsed(text);
+    assert.equal(head.contentLength, 5);
+    assert.equal(head.end, text.length - 5);
+    assert.equal(parsed(get("Content-Length: 123456789012345")).contentLength, 123456789012345);
+    assert.equal(parsed(get()).contentLength, 0);
   });
 
   test("a head exactly at maxHeaderSize is accepted", () => {
@@ -95,10 +105,16 @@ describe("parseRequestHead: accepted heads", () => {
 });
 
 describe("parseRequestHead: UNSUPPORTED (left to node:http)", () => {
-  test("a body: Content-Length other than 0", () => {
-    unsupported(get("Content-Length: 5"));
+  test("a Content-Length that is not a canonical decimal of at most 15 digits", () => {
     unsupported(get("Content-Length: 00"));
+    unsupported(get("Content-Length: 05"));
     unsupported(get("Content-Length: +0"));
+    unsupported(get("Content-Length: -1"));
+    unsupported(get("Content-Length: 1 2"));
+    unsupported(get("Content-Length: 0x10"));
+    unsupported(get("Content-Length: 5, 5"));
+    unsupported(get("Content-Length: "));
+    unsupported(get("Content-Length: 1234567890123456"));
   });
 
   test("duplicate Content-Length, even both 0", () => {

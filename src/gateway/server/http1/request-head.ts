@@ -1,8 +1,8 @@
 // A strict, deliberately narrow HTTP/1.1 request-head parser for the gateway's lean front
 // (lean-front.ts). It accepts only what it fully understands: an origin-form target, HTTP/1.1, one
-// Host, well-formed header lines, and no request body (no Transfer-Encoding, Content-Length absent or
-// 0). Anything else — bodies, upgrades, Expect, HTTP/1.0, obs-fold, control characters, duplicate
-// Host or Content-Length, an incomplete or oversized head — is "unsupported", and the connection is
+// Host, well-formed header lines, and a body only as one canonical Content-Length (no
+// Transfer-Encoding). Anything else — chunked bodies, upgrades, Expect, HTTP/1.0, obs-fold, control
+// characters, duplicate Host or Content-Length, an incomplete or oversized head — is "unsupported", and the connection is
 // handed to node:http's parser, which serves it or answers 400/431 as before. So this parser never has
 // to be lenient, and request smuggling stays node:http's (strict, insecureHTTPParser off) problem.
 
@@ -13,6 +13,8 @@ export interface RequestHead {
   readonly rawHeaders: string[];
   /** False when the client sent `Connection: close`. */
   readonly keepAlive: boolean;
+  /** Body bytes that follow the head (Content-Length; 0 without one). */
+  readonly contentLength: number;
   /** Offset just past the head's blank line: where the next request starts. */
   readonly end: number;
 }
@@ -33,6 +35,8 @@ const isTokenChar = (c: number): boolean => c < 128 && TCHAR[c] === 1;
 /** Field-value characters (RFC 9110 §5.5): HTAB, visible ASCII, space, obs-text. */
 const isValueChar = (c: number): boolean => c === 9 || (c >= 32 && c !== 127);
 const isTargetChar = (c: number): boolean => c > 32 && c < 127;
+/** "0" or a decimal without leading zeros, at most 15 digits (a safe integer); anything else is node's. */
+const CANONICAL_LENGTH = /^(?:0|[1-9][0-9]{0,14})$/;
 
 export function parseRequestHead(
   buf: Buffer,
@@ -61,6 +65,7 @@ export function parseRequestHead(
   const rawHeaders: string[] = [];
   let keepAlive = true;
   let hosts = 0;
+  let contentLength = -1;
   let pos = lineEnd === -1 ? text.length : lineEnd + 2;
   while (pos < text.length) {
     let next = text.indexOf("\r\n", pos);
@@ -93,8 +98,10 @@ export function parseRequestHead(
         }
         break;
       case 14:
-        // A declared empty body is no body; any other length is node:http's to read.
-        if (name.toLowerCase() === "content-length" && value !== "0") return UNSUPPORTED;
+        if (name.toLowerCase() === "content-length") {
+          if (contentLength !== -1 || !CANONICAL_LENGTH.test(value)) return UNSUPPORTED;
+          contentLength = Number(value);
+        }
         break;
       case 17:
         if (name.toLowerCase() === "transfer-encoding") return UNSUPPORTED;
@@ -104,21 +111,12 @@ export function parseRequestHead(
     pos = next + 2;
   }
   if (hosts !== 1 || rawHeaders.length > MAX_HEADERS * 2) return UNSUPPORTED;
-  if (countOf(rawHeaders, "content-length") > 1) return UNSUPPORTED;
   return {
     method: requestLine.slice(0, sp1),
     url: requestLine.slice(sp1 + 1, sp2),
     rawHeaders,
     keepAlive,
+    contentLength: contentLength === -1 ? 0 : contentLength,
     end: end + 4,
   };
-}
-
-function countOf(raw: readonly string[], lowerName: string): number {
-  let n = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) n++;
-  }
-  return n;
 }
