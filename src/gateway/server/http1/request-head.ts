@@ -2,9 +2,10 @@
 // (lean-front.ts). It accepts only what it fully understands: an origin-form target, HTTP/1.1, one
 // Host, well-formed header lines, and a body only as one canonical Content-Length (no
 // Transfer-Encoding). Anything else — chunked bodies, upgrades, Expect, HTTP/1.0, obs-fold, control
-// characters, duplicate Host or Content-Length, an incomplete or oversized head — is "unsupported", and the connection is
-// handed to node:http's parser, which serves it or answers 400/431 as before. So this parser never has
-// to be lenient, and request smuggling stays node:http's (strict, insecureHTTPParser off) problem.
+// characters, duplicate Host or Content-Length, an incomplete or oversized head — is "unsupported",
+// and the connection is handed to node:http's parser, which serves it or answers 400/431 as before.
+// So this parser never has to be lenient, and request smuggling (any Transfer-Encoding, any doubt
+// about the length) stays node:http's problem (strict, insecureHTTPParser off).
 
 export interface RequestHead {
   readonly method: string;
