@@ -62,9 +62,15 @@ class StreamExchange {
     this.resume = resume;
     this.statusCode = statusCode;
     const res = this.o.res;
-    const headers = responseHeadersFromRaw(rawHeaders, [...this.o.extraHeaders]);
     try {
-      res.writeHead(statusCode, statusText || undefined, headers);
+      if (res.writeBackendHead !== undefined)
+        res.writeBackendHead(statusCode, statusText, rawHeaders, this.o.extraHeaders);
+      else
+        res.writeHead(
+          statusCode,
+          statusText || undefined,
+          responseHeadersFromRaw(rawHeaders, [...this.o.extraHeaders]),
+        );
     } catch (err) {
       // A backend header node refuses to write (bad characters): the answer is malformed.
       this.abort?.(err as Error);

@@ -29,6 +29,17 @@ export interface ClientResponse {
   readonly writableFinished: boolean;
   /** Throws (like node) when a header name or value has characters HTTP forbids. */
   writeHead(statusCode: number, statusMessage: string | undefined, headers: string[]): unknown;
+  /**
+   * Optional fast path for a backend answer's head as undici delivers it (raw name/value bytes, parsed
+   * strictly): hop-by-hop headers left out, `extraHeaders` added. Without it, callers convert the raw
+   * headers and use writeHead.
+   */
+  writeBackendHead?(
+    statusCode: number,
+    statusText: string,
+    raw: readonly Buffer[],
+    extraHeaders: readonly string[],
+  ): unknown;
   write(chunk: Buffer): boolean;
   end(chunk?: Buffer): unknown;
   destroy(error?: Error): unknown;

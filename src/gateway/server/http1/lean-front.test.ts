@@ -27,6 +27,19 @@ function backend(events: { slowStarted: number; slowFinished: number; slowAborte
       }, 20);
       return;
     }
+    if (url.startsWith("/hop")) {
+      // Hop-by-hop headers the gateway must not pass on, next to ones it must (Date kept as sent).
+      res.writeHead(200, {
+        "content-type": "text/plain",
+        "content-length": "2",
+        "keep-alive": "timeout=1",
+        "proxy-authenticate": "Basic",
+        "X-Kept": "yes",
+        date: "Mon, 01 Jan 2024 00:00:00 GMT",
+      });
+      res.end("ok");
+      return;
+    }
     if (url.startsWith("/head")) {
       const text = "eleven byte";
       res.writeHead(200, { "content-type": "text/plain", "content-length": String(Buffer.byteLength(text)) });
@@ -117,6 +130,21 @@ describe("lean HTTP/1.1 front over raw sockets", () => {
     assert.equal(ids.size, 5, "each request has its own id");
     assert.equal(c.unread.length, 0, "no stray bytes after the answers");
     assert.equal(c.closed || c.ended, false);
+  });
+
+  test("the backend's hop-by-hop headers stay behind; its others, Date included, come through once", async () => {
+    const c = await connection();
+    c.write(get("/app/hop"));
+    const r = await c.read();
+    assert.equal(r.status, 200, r.head);
+    assert.equal(r.body.toString(), "ok");
+    assert.equal(header(r, "x-kept"), "yes");
+    assert.deepEqual(r.headers.get("date"), ["Mon, 01 Jan 2024 00:00:00 GMT"]);
+    assert.deepEqual(r.headers.get("content-length"), ["2"]);
+    assert.equal(r.headers.get("proxy-authenticate"), undefined);
+    assert.deepEqual(r.headers.get("connection"), ["keep-alive"]);
+    assert.equal(r.headers.get("keep-alive")?.length, 1);
+    assert.notEqual(header(r, "keep-alive"), "timeout=1");
   });
 
   test("three pipelined GETs in one write are answered in order", async () => {

@@ -35,6 +35,42 @@ function httpDate(): string {
 }
 
 const CHUNK_END = Buffer.from("\r\n");
+
+const KEEP = 0;
+const HOP = 1;
+const LENGTH = 2;
+const DATE = 3;
+/** ASCII case-insensitive: `name` (bytes) equals `lower` (lower-case text). */
+function sameName(name: Buffer, lower: string): boolean {
+  if (name.length !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) if (((name[i] as number) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
+/** Hop-by-hop response headers (RFC 9110 §7.6.1, as proxy/headers.ts) are not forwarded; framing is ours. */
+function isHopByHop(name: Buffer): typeof KEEP | typeof HOP | typeof LENGTH | typeof DATE {
+  switch (name.length) {
+    case 2:
+      return sameName(name, "te") ? HOP : KEEP;
+    case 4:
+      return sameName(name, "date") ? DATE : KEEP;
+    case 7:
+      return sameName(name, "trailer") || sameName(name, "upgrade") ? HOP : KEEP;
+    case 10:
+      return sameName(name, "connection") || sameName(name, "keep-alive") ? HOP : KEEP;
+    case 14:
+      return sameName(name, "content-length") ? LENGTH : KEEP;
+    case 16:
+      return sameName(name, "proxy-connection") ? HOP : KEEP;
+    case 17:
+      return sameName(name, "transfer-encoding") ? HOP : KEEP;
+    case 18:
+      return sameName(name, "proxy-authenticate") ? HOP : KEEP;
+    case 19:
+      return sameName(name, "proxy-authorization") ? HOP : KEEP;
+    default:
+      return KEEP;
+  }
+}
 const LAST_CHUNK = Buffer.from("0\r\n\r\n");
 
 function flushPending(res: LeanResponse): void {
@@ -45,7 +81,8 @@ export class LeanResponse implements ClientResponse {
   headersSent = false;
   destroyed = false;
   writableFinished = false;
-  private head: string | undefined = undefined;
+  /** The head, kept until the first body bytes: latin1 text (writeHead) or bytes (writeBackendHead). */
+  private head: string | Buffer | undefined = undefined;
   private chunked = false;
   private bodyless: boolean;
   private closeAfter = false;
@@ -100,12 +137,70 @@ export class LeanResponse implements ClientResponse {
     return this;
   }
 
+  /**
+   * The backend's answer head as undici delivers it: raw name and value bytes, already parsed by
+   * llhttp's strict parser (token names, no control characters), so they are copied as they are
+   * instead of becoming two strings each and being validated again. Hop-by-hop headers are left
+   * out; `extraHeaders` (the gateway's own: request id, CORS) come first, as with writeHead.
+   */
+  writeBackendHead(
+    statusCode: number,
+    statusText: string,
+    raw: readonly Buffer[],
+    extraHeaders: readonly string[],
+  ): this {
+    if (this.headersSent) throw new Error("headers already sent");
+    let prefix = `HTTP/1.1 ${statusCode} ${statusText || STATUS_CODES[statusCode] || "unknown"}\r\n`;
+    for (let i = 0; i < extraHeaders.length; i += 2) prefix += `${extraHeaders[i]}: ${extraHeaders[i + 1]}\r\n`;
+    let length = false;
+    let date = false;
+    let size = 0;
+    let kept = 0;
+    const keep = new Uint8Array(raw.length >> 1);
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i] as Buffer;
+      const hop = isHopByHop(name);
+      if (hop === HOP) continue;
+      if (hop === LENGTH) length = true;
+      else if (hop === DATE) date = true;
+      keep[i >> 1] = 1;
+      kept++;
+      size += name.length + (raw[i + 1] as Buffer).length;
+    }
+    if (statusCode < 200 || statusCode === 204 || statusCode === 304) this.bodyless = true;
+    this.chunked = !this.bodyless && !length;
+    this.closeAfter = !this.owner.keepAlive();
+    let suffix = date ? "" : `Date: ${httpDate()}\r\n`;
+    suffix += this.closeAfter ? "Connection: close\r\n" : `Connection: keep-alive\r\n${this.owner.keepAliveLine}`;
+    if (this.chunked) suffix += "Transfer-Encoding: chunked\r\n";
+    suffix += "\r\n";
+    // prefix and suffix are latin1 text: one byte per character (header text outside latin1 is refused
+    // earlier, where the request id and CORS values are made).
+    const out = Buffer.allocUnsafe(prefix.length + size + kept * 4 + suffix.length);
+    let at = out.write(prefix, 0, "latin1");
+    for (let i = 0; i < raw.length; i += 2) {
+      if (keep[i >> 1] === 0) continue;
+      at += (raw[i] as Buffer).copy(out, at);
+      out[at++] = 58; // ":"
+      out[at++] = 32; // " "
+      at += (raw[i + 1] as Buffer).copy(out, at);
+      out[at++] = 13;
+      out[at++] = 10;
+    }
+    out.write(suffix, at, "latin1");
+    this.head = out;
+    this.headersSent = true;
+    process.nextTick(flushPending, this);
+    return this;
+  }
+
   /** Writes the head if it is still waiting for body bytes. */
   flushHead(): void {
     const head = this.head;
     if (head === undefined || this.destroyed) return;
     this.head = undefined;
-    this.owner.socket.write(head, "latin1");
+    if (typeof head === "string") this.owner.socket.write(head, "latin1");
+    else this.owner.socket.write(head);
   }
 
   write(chunk: Buffer): boolean {
@@ -120,18 +215,19 @@ export class LeanResponse implements ClientResponse {
     const head = this.head;
     let ok: boolean;
     if (this.chunked) {
-      const size = `${head ?? ""}${chunk.length.toString(16)}\r\n`;
       this.head = undefined;
       socket.cork();
-      socket.write(size, "latin1");
+      if (head !== undefined) socket.write(head, "latin1");
+      socket.write(`${chunk.length.toString(16)}\r\n`, "latin1");
       socket.write(chunk);
       ok = socket.write(CHUNK_END);
       socket.uncork();
     } else if (head !== undefined) {
       this.head = undefined;
-      const headLength = head.length; // latin1: one byte per character
+      const headLength = head.length; // latin1 text: one byte per character
       const out = Buffer.allocUnsafe(headLength + chunk.length);
-      out.write(head, 0, headLength, "latin1");
+      if (typeof head === "string") out.write(head, 0, headLength, "latin1");
+      else head.copy(out, 0);
       chunk.copy(out, headLength);
       ok = socket.write(out);
     } else ok = socket.write(chunk);
