@@ -10,6 +10,7 @@ import { apimPolicyEngine } from "../../default-engine.js";
 import { type Seed, startTestGateway, startUpstream, type TestGateway, type Upstream } from "../../testing/harness.js";
 import { get, json, RawConnection, sleep } from "./test-support/raw-connection.js";
 
+const BIG = Buffer.alloc(8 * 1024 * 1024, "0123456789abcdef");
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 const post = (path: string, body: Buffer | string, extra = "") =>
   Buffer.concat([
@@ -54,6 +55,22 @@ describe("lean front: Content-Length request bodies", () => {
     upstream = await startUpstream();
     upstream.server.removeAllListeners("request");
     upstream.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (req.url?.startsWith("/big")) {
+        // 8 MiB in 64 KiB writes; with ?chunked no Content-Length (the gateway frames it chunked).
+        const chunked = req.url.includes("chunked");
+        res.writeHead(200, chunked ? {} : { "content-length": String(BIG.length) });
+        let at = 0;
+        const more = (): void => {
+          while (at < BIG.length) {
+            const ok = res.write(BIG.subarray(at, at + 65_536));
+            at += 65_536;
+            if (!ok) return void res.once("drain", more);
+          }
+          res.end();
+        };
+        more();
+        return;
+      }
       const hash = createHash("sha256");
       let length = 0;
       let text = "";
@@ -61,7 +78,7 @@ describe("lean front: Content-Length request bodies", () => {
         hash.update(c);
         length += c.length;
         if (text.length < 200) text += c.toString();
-        if (req.url?.startsWith("/app/slow-read")) {
+        if (req.url?.startsWith("/slow-read")) {
           req.pause();
           setTimeout(() => req.resume(), 2);
         }
@@ -158,6 +175,23 @@ describe("lean front: Content-Length request bodies", () => {
     const whole = post("/app/slow-upload", "x".repeat(10));
     c.write(whole.subarray(0, whole.length - 5)); // the head and half the body, then nothing
     await c.waitClosedByServer();
+  });
+
+  test("an 8 MiB answer reaches a client that stops reading for a while, framed by length or chunked", async () => {
+    for (const path of ["/app/big", "/app/big?chunked"]) {
+      const c = await connection();
+      c.socket.pause();
+      c.write(get(path));
+      await sleep(300); // the gateway's socket buffer fills: back-pressure up to the backend
+      c.socket.resume();
+      const r = await c.read();
+      assert.equal(r.status, 200, r.head);
+      assert.equal(r.chunked, path.includes("chunked"));
+      assert.equal(r.body.length, BIG.length);
+      assert.equal(sha(r.body), sha(BIG));
+      c.write(get("/app/after-big"));
+      assert.equal(json(await c.read()).url, "/after-big");
+    }
   });
 
   test("a policy that reads the body gets it (set-body from context.Request.Body)", async () => {
