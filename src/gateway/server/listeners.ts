@@ -1,8 +1,8 @@
 // HTTP/HTTPS listeners of the gateway. rebind() opens the new addresses first, then closes the old
 // ones gracefully: they stop accepting, idle keep-alive connections close, in-flight requests finish
 // (or are cut after a grace period). Malformed requests get a JSON 400/408/431 from clientError.
-// Plain-HTTP listeners serve through the lean front (http1/lean-front.ts), which hands a connection
-// to node:http at the first request it does not take; TLS listeners use node:https throughout.
+// Listeners serve through the lean front (http1/lean-front.ts; over TLS once the handshake is done),
+// which hands a connection to node:http at the first request it does not take.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
@@ -92,7 +92,7 @@ async function closeGracefully(entry: Entry, drainTimeoutMs: number): Promise<vo
 
 interface Entry {
   readonly server: Server;
-  /** The lean front of a plain-HTTP listener. */
+  /** The listener's lean front (absent only on a Node whose http.Server is not built as expected). */
   readonly lean: LeanFront | undefined;
   readonly bound: BoundAddress;
   readonly address: ListenAddress;
@@ -154,21 +154,25 @@ export function createListeners(handler: RequestHandler, onUpgrade: UpgradeHandl
       : createHttpServer(options, onRequest);
     server.on("clientError", onClientError);
     let lean: LeanFront | undefined;
-    // node:http's own connection listener sets up its parser on a socket; the lean front calls it
-    // when it hands a connection over, instead of on every connection. A Node whose http.Server is
-    // built differently simply keeps node:http for everything.
-    const nodeListeners = server.listeners("connection");
+    // node:http's own listener sets up its parser on a socket (on "connection", or "secureConnection"
+    // once TLS is up); the lean front calls it when it hands a connection over, instead of on every
+    // connection. A Node whose servers are built differently simply keeps node:http for everything.
+    const event = secure ? "secureConnection" : "connection";
+    const nodeListeners = server.listeners(event);
     const nodeConnection = nodeListeners[0] as ((socket: Socket) => void) | undefined;
-    if (!secure && nodeListeners.length === 1 && nodeConnection?.name === "connectionListener") {
-      server.off("connection", nodeConnection);
-      lean = createLeanFront({
+    if (nodeListeners.length === 1 && nodeConnection?.name === "connectionListener") {
+      server.off(event, nodeConnection);
+      const front = createLeanFront({
         handler,
         handOff: (socket) => nodeConnection.call(server, socket),
+        secure,
         keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
         headersTimeoutMs: limits.headersTimeoutMs,
         requestTimeoutMs: limits.requestTimeoutMs,
         maxHeaderSize: limits.maxHeaderSize,
       });
+      if (secure) server.on("secureConnection", (socket: Socket) => front.accept(socket));
+      lean = front;
     }
     const filter: Entry["filter"] = { ...(address.allow ? { allow: address.allow } : {}) };
     const sockets: Entry["sockets"] = new Set();
@@ -180,7 +184,7 @@ export function createListeners(handler: RequestHandler, onUpgrade: UpgradeHandl
       }
       sockets.add(socket);
       socket.once("close", () => sockets.delete(socket));
-      lean?.accept(socket as Socket);
+      if (!secure) lean?.accept(socket as Socket);
     });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head, secure));
     return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
-// The gateway's lean HTTP/1.1 front for plain-HTTP listeners. node:http spends more CPU per request
-// than the rest of the proxy put together (IncomingMessage and ServerResponse streams, per-header
+// The gateway's lean HTTP/1.1 front (plain HTTP, or HTTPS once the TLS handshake is done). node:http
+// spends more CPU per request than the rest of the proxy put together (IncomingMessage and ServerResponse streams, per-header
 // callbacks, corked writev); this front reads a request head with request-head.ts, hands the
 // request to the gateway's handler as a ClientRequest, and writes the answer straight to the socket.
 // It serves what it fully understands — complete HTTP/1.1 heads, with no body or a Content-Length
@@ -18,6 +18,8 @@ export interface LeanFrontOptions {
   readonly handler: RequestHandler;
   /** node:http's connection handling: takes over the socket (bytes already read are unshifted first). */
   readonly handOff: (socket: Socket) => void;
+  /** The sockets are TLS sockets (their handshake done): requests are https. */
+  readonly secure: boolean;
   readonly keepAliveTimeoutMs: number;
   /** A connection that has not sent a request within this time is closed. */
   readonly headersTimeoutMs: number;
@@ -28,7 +30,10 @@ export interface LeanFrontOptions {
 
 export interface LeanFront {
   accept(socket: Socket): void;
-  /** Ends the connection after its in-flight response; false when the socket is not the lean front's. */
+  /**
+   * Ends the connection after its in-flight response; false when the socket is not the lean front's.
+   * `socket` may be the TCP socket under a TLS connection (matched by its remote address and port).
+   */
   endAfterResponse(socket: Socket): boolean;
   /** From now on no connection is kept alive: idle ones end now, busy ones after their response. */
   drain(): void;
@@ -50,7 +55,7 @@ class LeanRequest implements ClientRequest {
   readonly url: string;
   readonly rawHeaders: string[];
   readonly remoteAddress: string | undefined;
-  readonly secure = false;
+  readonly secure: boolean;
   readonly body: LeanBody | undefined;
   constructor(
     head: RequestHead,
@@ -61,6 +66,7 @@ class LeanRequest implements ClientRequest {
     this.url = head.url;
     this.rawHeaders = head.rawHeaders;
     this.remoteAddress = remoteAddress;
+    this.secure = conn.secure;
     this.body = head.contentLength > 0 ? new LeanBody(conn) : undefined;
   }
   get complete(): boolean {
@@ -76,6 +82,7 @@ const serveLater = (conn: LeanConnection): void => conn.serveNext();
 
 class LeanConnection implements ResponseOwner {
   readonly keepAliveLine: string;
+  readonly secure: boolean;
   private buffered: Buffer | undefined = undefined;
   private current: LeanResponse | undefined = undefined;
   /** The body being received, its bytes still to come, and whether they are thrown away. */
@@ -96,6 +103,7 @@ class LeanConnection implements ResponseOwner {
     private readonly front: Front,
   ) {
     this.keepAliveLine = front.keepAliveLine;
+    this.secure = front.options.secure;
     this.remoteAddress = socket.remoteAddress;
     this.since = performance.now();
     socket.on("data", this.onData);
@@ -302,7 +310,10 @@ class Front implements LeanFront {
   }
 
   endAfterResponse(socket: Socket): boolean {
-    const conn = this.connections.get(socket);
+    let conn = this.connections.get(socket);
+    if (conn === undefined)
+      for (const [s, c] of this.connections)
+        if (s.remotePort === socket.remotePort && s.remoteAddress === socket.remoteAddress) conn = c;
     if (conn === undefined) return false;
     conn.endAfterResponse();
     return true;

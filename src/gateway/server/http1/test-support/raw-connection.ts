@@ -3,6 +3,7 @@
 // connection handling are what the server actually does).
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
 
 export const WAIT_MS = 5_000;
 
@@ -50,6 +51,18 @@ export class RawConnection {
       const socket = connect({ port: Number(port), host: hostname, allowHalfOpen });
       socket.once("error", reject);
       socket.once("connect", () => {
+        socket.off("error", reject);
+        resolve(new RawConnection(socket));
+      });
+    });
+  }
+
+  /** The same over TLS (any certificate accepted). */
+  static openTls(host: string, port: number): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTls({ port, host, rejectUnauthorized: false });
+      socket.once("error", reject);
+      socket.once("secureConnect", () => {
         socket.off("error", reject);
         resolve(new RawConnection(socket));
       });
