@@ -71,6 +71,7 @@ function isHopByHop(name: Buffer): typeof KEEP | typeof HOP | typeof LENGTH | ty
       return KEEP;
   }
 }
+
 const LAST_CHUNK = Buffer.from("0\r\n\r\n");
 
 function flushPending(res: LeanResponse): void {
@@ -125,16 +126,24 @@ export class LeanResponse implements ClientResponse {
       }
       head += `${name}: ${value}\r\n`;
     }
-    if (statusCode < 200 || statusCode === 204 || statusCode === 304) this.bodyless = true;
-    this.chunked = !this.bodyless && !length;
-    if (!date) head += `Date: ${httpDate()}\r\n`;
-    this.closeAfter = !this.owner.keepAlive();
-    head += this.closeAfter ? "Connection: close\r\n" : `Connection: keep-alive\r\n${this.owner.keepAliveLine}`;
-    if (this.chunked) head += "Transfer-Encoding: chunked\r\n";
-    this.head = `${head}\r\n`;
+    this.head = head + this.frame(statusCode, length, date);
     this.headersSent = true;
     process.nextTick(flushPending, this);
     return this;
+  }
+
+  /**
+   * Decides the framing (body or not, Content-Length or chunked, keep-alive or close) and returns the
+   * head's closing lines: Date when the headers had none, Connection, Transfer-Encoding, blank line.
+   */
+  private frame(statusCode: number, hasLength: boolean, hasDate: boolean): string {
+    if (statusCode < 200 || statusCode === 204 || statusCode === 304) this.bodyless = true;
+    this.chunked = !this.bodyless && !hasLength;
+    this.closeAfter = !this.owner.keepAlive();
+    let lines = hasDate ? "" : `Date: ${httpDate()}\r\n`;
+    lines += this.closeAfter ? "Connection: close\r\n" : `Connection: keep-alive\r\n${this.owner.keepAliveLine}`;
+    if (this.chunked) lines += "Transfer-Encoding: chunked\r\n";
+    return `${lines}\r\n`;
   }
 
   /**
@@ -167,13 +176,7 @@ export class LeanResponse implements ClientResponse {
       kept++;
       size += name.length + (raw[i + 1] as Buffer).length;
     }
-    if (statusCode < 200 || statusCode === 204 || statusCode === 304) this.bodyless = true;
-    this.chunked = !this.bodyless && !length;
-    this.closeAfter = !this.owner.keepAlive();
-    let suffix = date ? "" : `Date: ${httpDate()}\r\n`;
-    suffix += this.closeAfter ? "Connection: close\r\n" : `Connection: keep-alive\r\n${this.owner.keepAliveLine}`;
-    if (this.chunked) suffix += "Transfer-Encoding: chunked\r\n";
-    suffix += "\r\n";
+    const suffix = this.frame(statusCode, length, date);
     // prefix and suffix are latin1 text: one byte per character (header text outside latin1 is refused
     // earlier, where the request id and CORS values are made).
     const out = Buffer.allocUnsafe(prefix.length + size + kept * 4 + suffix.length);
