@@ -1,6 +1,7 @@
 // Child process of bench/gateway.ts: one Moat gateway with a benchmark configuration, pinned to a CPU
 // by the parent. Env: PORT, UP_URL, APIS (number of APIs, default 1), POLICY=1 (key check +
-// rate-limit-by-key + set-header on the bench API). Prints "ready <port>" when serving.
+// rate-limit-by-key + set-header on the bench API), LEAN_HTTP=0 (node:http instead of the lean front).
+// Prints "ready <port>" when serving.
 import { pino } from "pino";
 import { systemClock } from "../src/core/clock.js";
 import { apimPolicyEngine, createGateway } from "../src/gateway/index.js";
@@ -75,6 +76,8 @@ const gateway = createGateway({
   addresses: [{ host: "127.0.0.1", port }],
   // Peers (nginx access_log off, the minimal node proxy) write no access log either.
   accessLog: false,
+  // LEAN_HTTP=0: every connection through node:http (the comparison for the lean front).
+  leanHttp: process.env.LEAN_HTTP !== "0",
 });
 const bound = await gateway.listen();
 console.log(`ready ${bound[0]?.port}`);

@@ -3,7 +3,8 @@
 // and prints req/s, p50/p99 latency, the target's CPU µs per request and RSS, as medians of ROUNDS
 // interleaved rounds. Targets: direct (upstream alone), node-proxy (bench-peers' minimal
 // node:http + undici proxy), nginx (when installed), Moat without policy, Moat with key check +
-// rate-limit-by-key + set-header, Moat with 10,000 APIs, Moat with 1,000 APIs (RSS).
+// rate-limit-by-key + set-header, the same served by node:http instead of the lean HTTP/1.1 front
+// (moat-policy-node-http, gateway.leanHttp false), Moat with 10,000 APIs, Moat with 1,000 APIs (RSS).
 // Then, with `hey` installed (apt-get install hey), moat and moat-policy at a fixed rate of half of
 // moat-policy's peak: the p99 latency the policy set adds below saturation (HALF_LOAD=0 skips it).
 // fast-gateway joins when bench-peers' npm peers are installed in PEERS_SCRATCH (/tmp/peers-bench;
@@ -163,6 +164,11 @@ const allTargets: Target[] = [
   { name: "moat-policy", port: 8192, start: moat(8192, { APIS: "1", POLICY: "1" }) },
   { name: "moat-10k-apis", port: 8193, start: moat(8193, { APIS: "10000" }) },
   { name: "moat-1k-apis", port: 8194, start: moat(8194, { APIS: "1000" }) },
+  {
+    name: "moat-policy-node-http",
+    port: 8195,
+    start: moat(8195, { APIS: "1", POLICY: "1", LEAN_HTTP: "0" }),
+  },
 ];
 const wanted = env.TARGETS?.split(/\s+/).filter(Boolean);
 const targets = wanted ? allTargets.filter((t) => wanted.includes(t.name)) : allTargets;
@@ -388,6 +394,7 @@ async function main(): Promise<void> {
     ["moat-policy / nginx (target ≥ 0.4)", ratio("moat-policy", "nginx")],
     ["moat-policy / fast-gateway (target ≥ 1.6)", ratio("moat-policy", "fast-gateway")],
     ["moat-10k-apis / moat (target ≥ 0.95)", base ? ratio("moat-10k-apis", "moat") : undefined],
+    ["moat-policy / moat-policy-node-http (the lean front's gain)", ratio("moat-policy", "moat-policy-node-http")],
   ];
   console.log("");
   for (const [label, v] of lines) if (v !== undefined) console.log(`${label}: ${v.toFixed(2)}`);

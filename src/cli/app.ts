@@ -196,6 +196,7 @@ export async function startApp(config: Readonly<MoatConfig>, options: StartOptio
         host: config.gateway.host,
         httpPort: config.gateway.httpPort,
         httpsPort: config.gateway.httpsPort,
+        leanHttp: config.gateway.leanHttp,
         tls: { cert: gatewayTls.cert, key: gatewayTls.key },
         portalOrigins: portalOrigins(portalUrl, config.portal.publicUrl === undefined),
         serviceName: config.serviceName,

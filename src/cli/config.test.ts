@@ -28,6 +28,20 @@ test("file, then environment, then flags override in that order", () => {
   assert.equal(config.dataDir, "/var/lib/moat");
 });
 
+test("gateway.leanHttp: on by default, off by file or MOAT_GATEWAY_LEAN_HTTP, a non-boolean names the key", () => {
+  assert.equal(loadConfig({ env: {} }).gateway.leanHttp, true);
+  assert.equal(loadConfig({ env: { MOAT_GATEWAY_LEAN_HTTP: "false" } }).gateway.leanHttp, false);
+  const file = join(dir, "lean.yaml");
+  writeFileSync(file, "gateway:\n  leanHttp: false\n  httpPort: 9000\n");
+  const fromFile = loadConfig({ file, env: {} });
+  assert.equal(fromFile.gateway.leanHttp, false);
+  assert.equal(fromFile.gateway.httpsPort, 8443);
+  assert.throws(
+    () => loadConfig({ env: { MOAT_GATEWAY_LEAN_HTTP: "sometimes" } }),
+    (err: unknown) => err instanceof ConfigError && /gateway\.leanHttp/.test(err.message),
+  );
+});
+
 test("JSON configuration files are read too", () => {
   const file = join(dir, "moat.json");
   writeFileSync(file, JSON.stringify({ portal: { port: 8181 } }));

@@ -50,6 +50,8 @@ export const configSchema = z
         httpsPort: port,
         certFile: z.string().optional(),
         keyFile: z.string().optional(),
+        /** The lean HTTP/1.1 front (docs/adr/0007); false serves every connection with node:http. */
+        leanHttp: z.boolean(),
       })
       .strict(),
     portal: z.object({ host, port, publicUrl: z.string().optional() }).strict(),
@@ -106,7 +108,7 @@ export const defaultConfig: MoatConfig = {
   role: "all",
   units: 1,
   management: { host: "127.0.0.1", port: 3443 },
-  gateway: { host: "0.0.0.0", httpPort: 8080, httpsPort: 8443 },
+  gateway: { host: "0.0.0.0", httpPort: 8080, httpsPort: 8443, leanHttp: true },
   portal: { host: "0.0.0.0", port: 8081 },
   smtp: { host: "", port: 25, secure: false, from: "moat@localhost" },
   networkStatus: { intervalSeconds: 900 },
@@ -167,6 +169,7 @@ const knownPaths: string[][] = [
   ["gateway", "httpsPort"],
   ["gateway", "certFile"],
   ["gateway", "keyFile"],
+  ["gateway", "leanHttp"],
   ["portal", "host"],
   ["portal", "port"],
   ["portal", "publicUrl"],

@@ -55,6 +55,8 @@ export interface GatewayOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Access log lines per request (default true). */
   readonly accessLog?: boolean;
+  /** Serve through the lean HTTP/1.1 front (default true); false: node:http for every connection. */
+  readonly leanHttp?: boolean;
 }
 
 export interface Gateway {
@@ -188,7 +190,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
   };
 
-  const listeners = createListeners(handler, onUpgrade, { ...DEFAULT_LIMITS, ...options.limits });
+  const listeners = createListeners(
+    handler,
+    onUpgrade,
+    { ...DEFAULT_LIMITS, ...options.limits },
+    options.leanHttp !== false,
+  );
   let metricsListener: MetricsListener | undefined;
   let started = false;
 

@@ -29,6 +29,8 @@ export interface GatewayUnitOptions {
   /** Listener addresses instead of host/httpPort/httpsPort (virtual-network modes bind per address). */
   readonly addresses?: readonly ListenAddress[];
   readonly backendSocket?: BackendSocketOptions;
+  /** Lean HTTP/1.1 front (default true); false: node:http for every connection. */
+  readonly leanHttp?: boolean;
 }
 
 export interface GatewayUnit {
@@ -54,6 +56,7 @@ export async function startGatewayUnit(o: GatewayUnitOptions): Promise<GatewayUn
     ...(o.responseCache ? { responseCache: o.responseCache } : {}),
     ...(o.valueCache ? { valueCache: o.valueCache } : {}),
     ...(o.backendSocket ? { backendSocket: o.backendSocket } : {}),
+    ...(o.leanHttp === false ? { leanHttp: false } : {}),
   });
   const bound = await gateway.listen();
   return { name: "gateway", gateway, addresses: bound, close: () => gateway.close() };

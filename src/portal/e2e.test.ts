@@ -59,7 +59,7 @@ before(async () => {
   app = await startApp({
     ...config,
     portal: { host: "127.0.0.1", port: appPortalPort },
-    gateway: { host: "127.0.0.1", httpPort: 0, httpsPort: 0 },
+    gateway: { ...config.gateway, host: "127.0.0.1", httpPort: 0, httpsPort: 0 },
   });
   client = createManagementClient({
     baseUrl: app.managementUrl,

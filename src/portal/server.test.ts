@@ -33,7 +33,7 @@ export async function startRealManagement(): Promise<ManagementUnderTest> {
     management: { host: "127.0.0.1", port: 0 },
     // startApp starts its own portal too; these tests drive the one startPortalStack creates.
     portal: { host: "127.0.0.1", port: 0 },
-    gateway: { host: "127.0.0.1", httpPort: 0, httpsPort: 0 },
+    gateway: { ...defaultConfig.gateway, host: "127.0.0.1", httpPort: 0, httpsPort: 0 },
   });
   return {
     baseUrl: app.managementUrl,

@@ -34,6 +34,8 @@ export interface GatewayRoleSpec {
   readonly host: string;
   readonly httpPort: number;
   readonly httpsPort: number;
+  /** Lean HTTP/1.1 front (gateway.leanHttp; default true). */
+  readonly leanHttp?: boolean;
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly portalOrigins: readonly string[];
   readonly logLevel: string;
@@ -175,6 +177,7 @@ export async function startGatewayRole(
       host: spec.host,
       httpPort: spec.httpPort,
       httpsPort: spec.httpsPort,
+      ...(spec.leanHttp === false ? { leanHttp: false } : {}),
       ...(spec.tls ? { tls: spec.tls } : {}),
       portalOrigins: spec.portalOrigins,
       serviceName: spec.serviceName,

@@ -9,7 +9,7 @@ const config: ScaleConfigView = {
   store: "postgres://db/moat",
   redis: "redis://cache:6379",
   units: 3,
-  gateway: { host: "0.0.0.0", httpPort: 8080, httpsPort: 8443 },
+  gateway: { host: "0.0.0.0", httpPort: 8080, httpsPort: 8443, leanHttp: true },
   log: { level: "info" },
   limits: { mode: "fast", failMode: "closed", keyPrefix: "eu:", syncIntervalMs: 50, commandTimeoutMs: 1000 },
   metrics: { enabled: true, host: "127.0.0.1", port: 9464 },

@@ -12,7 +12,12 @@ export interface ScaleConfigView {
   readonly store: string;
   readonly redis: string;
   readonly units: number;
-  readonly gateway: { readonly host: string; readonly httpPort: number; readonly httpsPort: number };
+  readonly gateway: {
+    readonly host: string;
+    readonly httpPort: number;
+    readonly httpsPort: number;
+    readonly leanHttp: boolean;
+  };
   readonly log: { readonly level: string };
   readonly limits: {
     readonly mode: LimitsMode;
@@ -46,6 +51,7 @@ export function unitSpec(config: ScaleConfigView, options: UnitsOptions, index: 
     host: config.gateway.host,
     httpPort: config.gateway.httpPort,
     httpsPort: config.gateway.httpsPort,
+    leanHttp: config.gateway.leanHttp,
     ...(options.tls ? { tls: options.tls } : {}),
     portalOrigins: options.portalOrigins,
     logLevel: config.log.level,

@@ -130,7 +130,16 @@ const sameListener = (a: ListenAddress, b: ListenAddress) =>
     ? b.tls === undefined
     : b.tls !== undefined && samePem(a.tls.cert, b.tls.cert) && samePem(a.tls.key, b.tls.key));
 
-export function createListeners(handler: RequestHandler, onUpgrade: UpgradeHandler, limits: ServerLimits): Listeners {
+/**
+ * `leanHttp` (default true) serves through the lean HTTP/1.1 front; false leaves every connection to
+ * node:http (an escape hatch, and the benchmark's comparison).
+ */
+export function createListeners(
+  handler: RequestHandler,
+  onUpgrade: UpgradeHandler,
+  limits: ServerLimits,
+  leanHttp = true,
+): Listeners {
   let servers: Entry[] = [];
 
   const open = (address: ListenAddress): Promise<Entry> => {
@@ -160,7 +169,7 @@ export function createListeners(handler: RequestHandler, onUpgrade: UpgradeHandl
     const event = secure ? "secureConnection" : "connection";
     const nodeListeners = server.listeners(event);
     const nodeConnection = nodeListeners[0] as ((socket: Socket) => void) | undefined;
-    if (nodeListeners.length === 1 && nodeConnection?.name === "connectionListener") {
+    if (leanHttp && nodeListeners.length === 1 && nodeConnection?.name === "connectionListener") {
       server.off(event, nodeConnection);
       const front = createLeanFront({
         handler,

@@ -206,3 +206,24 @@ describe("lean front: Content-Length request bodies", () => {
     assert.equal(json(again).text, "seen:again");
   });
 });
+
+describe("gateway.leanHttp false: node:http serves every connection", () => {
+  test("the same exchanges (keep-alive GET, Content-Length POST) are answered", async () => {
+    const upstream = await startUpstream();
+    const gw = await startTestGateway(seed(upstream.url), { leanHttp: false });
+    const c = await RawConnection.open(gw.url);
+    try {
+      c.write(get("/app/one"));
+      const one = await c.read();
+      assert.equal(one.status, 200, one.head);
+      c.write(post("/app/two", "body"));
+      const two = await c.read();
+      assert.equal(two.status, 200, two.head);
+      assert.equal((json(two) as { body: string }).body, "body");
+    } finally {
+      c.destroy();
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});
