@@ -23,6 +23,16 @@ const SET_BODY_POLICY = `<policies>
   <backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error>
 </policies>`;
 
+// An inbound that waits on a slow side call before anything reads the request body.
+const slowInboundPolicy = (serviceUrl: string) => `<policies>
+  <inbound><base />
+    <send-request mode="new" response-variable-name="side" timeout="5">
+      <set-url>${serviceUrl}/slow-side-call</set-url><set-method>GET</set-method>
+    </send-request>
+  </inbound>
+  <backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error>
+</policies>`;
+
 const seed = (serviceUrl: string): Seed => [
   [
     "api",
@@ -37,12 +47,19 @@ const seed = (serviceUrl: string): Seed => [
   ],
   ["operation", "apis/pol/operations/any", { displayName: "any", method: "*", urlTemplate: "/*" }],
   ["policy", "apis/pol/policies/policy", { value: SET_BODY_POLICY }],
+  [
+    "api",
+    "apis/side",
+    { displayName: "side", path: "side", serviceUrl, protocols: ["http"], subscriptionRequired: false },
+  ],
+  ["operation", "apis/side/operations/any", { displayName: "any", method: "*", urlTemplate: "/*" }],
+  ["policy", "apis/side/policies/policy", { value: slowInboundPolicy(serviceUrl) }],
 ];
 
 describe("lean front: Content-Length request bodies", () => {
   let upstream: Upstream;
   let gw: TestGateway;
-  const seen = { aborted: 0 };
+  const seen = { aborted: 0, sideCalls: 0 };
   const open: RawConnection[] = [];
   const connection = async (url = gw.url) => {
     const c = await RawConnection.open(url);
@@ -55,6 +72,11 @@ describe("lean front: Content-Length request bodies", () => {
     upstream = await startUpstream();
     upstream.server.removeAllListeners("request");
     upstream.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (req.url?.startsWith("/slow-side-call")) {
+        seen.sideCalls++;
+        setTimeout(() => res.end("side"), 400);
+        return;
+      }
       if (req.url?.startsWith("/big")) {
         // 8 MiB in 64 KiB writes; with ?chunked no Content-Length (the gateway frames it chunked).
         const chunked = req.url.includes("chunked");
@@ -167,6 +189,19 @@ describe("lean front: Content-Length request bodies", () => {
     await until(() => seen.aborted > before, "the backend saw the request aborted");
     const d = await connection();
     d.write(get("/app/still", "Connection: close\r\n"));
+    assert.equal((await d.read()).status, 200);
+  });
+
+  test("a client that leaves mid-body before any policy reads the body does not bring the gateway down", async () => {
+    const c = await connection();
+    const whole = post("/side/upload", Buffer.alloc(100_000, "s"));
+    const calls = seen.sideCalls;
+    c.write(whole.subarray(0, 50_000));
+    await until(() => seen.sideCalls > calls, "the inbound side call started");
+    c.destroy(); // the body is abandoned while the pipeline still waits on its side call
+    await sleep(600); // the side call answers; forward-request then meets the abandoned body
+    const d = await connection();
+    d.write(get("/app/still-up", "Connection: close\r\n"));
     assert.equal((await d.read()).status, 200);
   });
 

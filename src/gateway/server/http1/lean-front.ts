@@ -192,8 +192,17 @@ class LeanConnection implements ResponseOwner {
 
   private readonly onClose = (): void => {
     this.front.connections.delete(this.socket);
-    if (this.body !== undefined && this.bodyRemaining > 0 && !this.discarding)
-      this.body.destroy(new Error("the client closed the connection before the request body was complete"));
+    const body = this.body;
+    if (body !== undefined && this.bodyRemaining > 0 && !this.discarding) {
+      // As node:http's IncomingMessage: the error goes to a reader that listens for one; a body
+      // nobody reads yet (a policy still waiting on a side call) is just destroyed — an 'error'
+      // without listeners would bring the process down.
+      const aborted = Object.assign(new Error("aborted: the client closed the connection mid-body"), {
+        code: "ECONNRESET",
+      });
+      if (body.listenerCount("error") > 0) body.destroy(aborted);
+      else body.destroy();
+    }
     this.body = undefined;
     this.bodyRemaining = 0;
     this.current?.socketClosed();
