@@ -5,7 +5,7 @@
 import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { HeaderMap, MessageBody } from "../../policy/types.js";
-import { isResponseHopHeader } from "./headers.js";
+import { isResponseHopHeader, listedConnectionHeaders } from "./headers.js";
 
 export interface CapturedResponse {
   statusCode: number;
@@ -44,9 +44,10 @@ class CaptureExchange {
     if (statusCode < 200) return true;
     this.resume = resume;
     const headers: HeaderMap = new Map();
+    const listed = listedConnectionHeaders(raw);
     for (let i = 0; i < raw.length; i += 2) {
       const name = (raw[i] as Buffer).toString("latin1").toLowerCase();
-      if (isResponseHopHeader(name)) continue;
+      if (isResponseHopHeader(name) || listed?.has(name)) continue;
       const value = (raw[i + 1] as Buffer).toString("latin1");
       const list = headers.get(name);
       if (list) list.push(value);

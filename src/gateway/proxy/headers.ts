@@ -32,20 +32,28 @@ export interface ForwardedFor {
   readonly host: string | undefined;
 }
 
-/** Names listed in a Connection header are hop-by-hop too. */
-function connectionTokens(raw: readonly string[]): Set<string> | undefined {
+/** Names listed in a Connection header are hop-by-hop too (RFC 9110 §7.6.1). */
+function connectionTokens(raw: readonly string[] | readonly Buffer[]): Set<string> | undefined {
   let out: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    if ((raw[i] as string).length === 10 && (raw[i] as string).toLowerCase() === "connection") {
-      for (const t of (raw[i + 1] as string).split(",")) {
-        const name = t.trim().toLowerCase();
-        if (name === "" || name === "close" || name === "keep-alive") continue;
-        out ??= new Set();
-        out.add(name);
-      }
+    const name = raw[i] as string | Buffer;
+    if (name.length !== 10 || name.toString("latin1").toLowerCase() !== "connection") continue;
+    for (const t of (raw[i + 1] as string | Buffer).toString("latin1").split(",")) {
+      const token = t.trim().toLowerCase();
+      if (token === "" || token === "close" || token === "keep-alive") continue;
+      out ??= new Set();
+      out.add(token);
     }
   }
   return out;
+}
+
+/**
+ * Header names a backend's answer lists in its Connection header (lower case): hop-by-hop, so they
+ * are not passed on. Undefined when there are none (the usual case).
+ */
+export function listedConnectionHeaders(raw: readonly Buffer[]): Set<string> | undefined {
+  return connectionTokens(raw);
 }
 
 /** Client request headers → backend request headers. */
@@ -74,9 +82,11 @@ export function forwardRequestHeaders(raw: readonly string[], backendHost: strin
 
 /** Backend response headers (undici raw Buffers) → flat string array for writeHead, hop-by-hop removed. */
 export function responseHeadersFromRaw(raw: readonly Buffer[], out: string[]): string[] {
+  const listed = connectionTokens(raw);
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as Buffer).toString("latin1");
-    if (RESPONSE_DROP.has(name.toLowerCase())) continue;
+    const lower = name.toLowerCase();
+    if (RESPONSE_DROP.has(lower) || listed?.has(lower)) continue;
     out.push(name, (raw[i + 1] as Buffer).toString("latin1"));
   }
   return out;

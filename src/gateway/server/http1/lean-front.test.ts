@@ -34,6 +34,9 @@ function backend(events: { slowStarted: number; slowFinished: number; slowAborte
         "content-length": "2",
         "keep-alive": "timeout=1",
         "proxy-authenticate": "Basic",
+        // Named in Connection: hop-by-hop as well (RFC 9110 §7.6.1).
+        connection: "X-Hop-Only",
+        "X-Hop-Only": "secret",
         "X-Kept": "yes",
         date: "Mon, 01 Jan 2024 00:00:00 GMT",
       });
@@ -142,6 +145,7 @@ describe("lean HTTP/1.1 front over raw sockets", () => {
     assert.deepEqual(r.headers.get("date"), ["Mon, 01 Jan 2024 00:00:00 GMT"]);
     assert.deepEqual(r.headers.get("content-length"), ["2"]);
     assert.equal(r.headers.get("proxy-authenticate"), undefined);
+    assert.equal(r.headers.get("x-hop-only"), undefined);
     assert.deepEqual(r.headers.get("connection"), ["keep-alive"]);
     assert.equal(r.headers.get("keep-alive")?.length, 1);
     assert.notEqual(header(r, "keep-alive"), "timeout=1");

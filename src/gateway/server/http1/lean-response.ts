@@ -4,6 +4,7 @@
 // node:http: Content-Length when given, else chunked; no body for HEAD, 1xx, 204 and 304.
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
+import { listedConnectionHeaders } from "../../proxy/headers.js";
 import type { ClientResponse } from "../client.js";
 
 type Event = "close" | "drain" | "finish";
@@ -166,10 +167,11 @@ export class LeanResponse implements ClientResponse {
     let size = 0;
     let kept = 0;
     const keep = new Uint8Array(raw.length >> 1);
+    const listed = listedConnectionHeaders(raw);
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] as Buffer;
       const hop = isHopByHop(name);
-      if (hop === HOP) continue;
+      if (hop === HOP || listed?.has(name.toString("latin1").toLowerCase())) continue;
       if (hop === LENGTH) length = true;
       else if (hop === DATE) date = true;
       keep[i >> 1] = 1;
