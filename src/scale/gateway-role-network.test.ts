@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { HEALTH_PATH } from "../gateway/server/handler.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
+import { getAnswer as call } from "../test-support/http-answer.js";
 import { untilValue as until } from "../test-support/wait.js";
 import { subnetId } from "../vnet/test-fixtures.js";
 import { type DnsServer, startDnsServer } from "../vnet/testing/dns-server.js";
 import { crossesWildcard, type GatewayRole, startGatewayRole } from "./gateway-role.js";
-import { getAnswer as call } from "./test-support/http-answer.js";
 
 test("moving across a wildcard is what cluster workers cannot do in place", () => {
   const wildcard = [{ host: "0.0.0.0", port: 8080 }];

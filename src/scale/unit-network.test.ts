@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { HEALTH_PATH } from "../gateway/server/handler.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
+import { getAnswer as call } from "../test-support/http-answer.js";
 import { freePort } from "../test-support/ports.js";
 import { untilValue } from "../test-support/wait.js";
 import { subnetId } from "../vnet/test-fixtures.js";
@@ -20,7 +21,6 @@ import {
   type ManagementClient,
   managementClient,
 } from "./test-support/cluster-env.js";
-import { getAnswer as call } from "./test-support/http-answer.js";
 import { type MoatProcess, spawnMoat } from "./test-support/moat-process.js";
 
 const PUBLIC = "127.0.0.3";

@@ -4,24 +4,20 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { systemClock } from "../core/clock.js";
 import { HEALTH_PATH } from "../gateway/server/handler.js";
-import { type GatewayUnit, startGatewayUnit } from "../gateway/unit.js";
-import { loadServiceTags } from "../network/index.js";
+import type { GatewayUnit } from "../gateway/unit.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
-import { freePort } from "../test-support/ports.js";
+import { getAnswer } from "../test-support/http-answer.js";
 import { until } from "../test-support/wait.js";
-import { createVnetRuntime, type VnetRuntime } from "./runtime.js";
+import type { VnetRuntime } from "./runtime.js";
 import { subnetId } from "./test-fixtures.js";
+import { startAttachedUnit, testVnetRuntime } from "./testing/attached-unit.js";
 
+/** Status of a GET on a connection of its own (a pooled one could outlive the listener), or the error code. */
 async function status(url: string): Promise<number | string> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    await res.arrayBuffer();
-    return res.status;
-  } catch (err) {
-    return (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-  }
+  const u = new URL(url);
+  const answer = await getAnswer(u.hostname, Number(u.port), u.pathname);
+  return "error" in answer ? answer.error : answer.status;
 }
 
 describe("a re-bind blocked by an address in use", () => {
@@ -42,33 +38,13 @@ describe("a re-bind blocked by an address in use", () => {
         subnets: [{ name: "apim", properties: { addressPrefix: "10.77.1.0/24" } }],
       },
     });
-    runtime = createVnetRuntime({
+    runtime = testVnetRuntime(
       store,
-      clock: systemClock,
-      location: "local",
-      host: { defaultHost: "127.0.0.3", privateAddress: "127.0.0.2" },
-      catalog: loadServiceTags([], { placeholders: true }).catalog,
-      dependencies: {},
-      networkStatusIntervalMs: 60_000,
-      log: { info: () => {}, warn: (_obj, msg) => warnings.push(msg) },
-      probe: async () => ({ ok: true, durationMs: 0 }),
-    });
+      { defaultHost: "127.0.0.3", privateAddress: "127.0.0.2" },
+      { log: { info: () => {}, warn: (_obj, msg) => warnings.push(msg) } },
+    );
     await runtime.start();
-    port = await freePort();
-    const listeners = [{ port }];
-    unit = await startGatewayUnit({
-      store,
-      host: "127.0.0.3",
-      httpPort: port,
-      httpsPort: 0,
-      portalOrigins: [],
-      serviceName: "moat",
-      location: "local",
-      logLevel: "silent",
-      addresses: runtime.gatewayAddresses(listeners),
-      backendSocket: runtime.backendSocket,
-    });
-    runtime.attach(unit.gateway, listeners);
+    ({ unit, port } = await startAttachedUnit(store, runtime, "127.0.0.3"));
     // Something else holds the private address on the gateway's port.
     blocker = createServer((_req, res) => res.writeHead(418).end());
     await new Promise<void>((r) => blocker.listen(port, "127.0.0.2", r));

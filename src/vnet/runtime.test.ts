@@ -6,28 +6,19 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { pino } from "pino";
-import { systemClock } from "../core/clock.js";
-import { type GatewayUnit, startGatewayUnit } from "../gateway/unit.js";
-import { loadServiceTags } from "../network/index.js";
+import type { GatewayUnit } from "../gateway/unit.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
-import { freePort } from "../test-support/ports.js";
-import { createVnetRuntime, type VnetRuntime } from "./runtime.js";
+import { getAnswer } from "../test-support/http-answer.js";
+import type { VnetRuntime } from "./runtime.js";
 import { nsgId, subnetId } from "./test-fixtures.js";
+import { startAttachedUnit, testVnetRuntime } from "./testing/attached-unit.js";
 import { type DnsServer, startDnsServer } from "./testing/dns-server.js";
 
-const silent = pino({ level: "silent" });
-const log = { info: () => {}, warn: () => {} };
-
-async function get(url: string): Promise<{ status: number; body: string } | { error: string }> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    return { status: res.status, body: await res.text() };
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    return { error: cause?.code ?? (err as Error).name };
-  }
-}
+/** One GET on a connection of its own (a pooled one could outlive a listener the test closes). */
+const get = (url: string) => {
+  const u = new URL(url);
+  return getAnswer(u.hostname, Number(u.port), u.pathname + u.search);
+};
 
 describe("vnet runtime with a real gateway", () => {
   let store: ConfigStore;
@@ -78,34 +69,13 @@ describe("vnet runtime with a real gateway", () => {
       subscriptionRequired: false,
     });
     await store.put("operation", "apis/echo/operations/any", { displayName: "any", method: "GET", urlTemplate: "/*" });
-    runtime = createVnetRuntime({
+    runtime = testVnetRuntime(
       store,
-      clock: systemClock,
-      location: "local",
-      host: { defaultHost: "127.0.0.1", publicAddress: "127.0.0.3", privateAddress: "127.0.0.2" },
-      catalog: loadServiceTags([], { placeholders: true }).catalog,
-      dependencies: {},
-      networkStatusIntervalMs: 300,
-      log,
-      probe: async () => ({ ok: true, durationMs: 0 }),
-    });
+      { defaultHost: "127.0.0.1", publicAddress: "127.0.0.3", privateAddress: "127.0.0.2" },
+      { networkStatusIntervalMs: 300 },
+    );
     await runtime.start();
-    port = await freePort();
-    const listeners = [{ port }];
-    unit = await startGatewayUnit({
-      store,
-      host: "127.0.0.1",
-      httpPort: port,
-      httpsPort: 0,
-      portalOrigins: [],
-      serviceName: "moat",
-      location: "local",
-      logLevel: "silent",
-      addresses: runtime.gatewayAddresses(listeners),
-      backendSocket: runtime.backendSocket,
-    });
-    void silent;
-    runtime.attach(unit.gateway, listeners);
+    ({ unit, port } = await startAttachedUnit(store, runtime, "127.0.0.1"));
   });
 
   after(async () => {

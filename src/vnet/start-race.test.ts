@@ -3,12 +3,10 @@
 // change could stay in the old mode for good).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { systemClock } from "../core/clock.js";
-import { loadServiceTags } from "../network/index.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
 import { until } from "../test-support/wait.js";
-import { createVnetRuntime } from "./runtime.js";
 import { subnetId, vnetBody } from "./test-fixtures.js";
+import { testVnetRuntime } from "./testing/attached-unit.js";
 
 const service = (mode: string) => ({
   location: "local",
@@ -37,18 +35,11 @@ test("a mode change committed during start-up is applied", async () => {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-  const runtime = createVnetRuntime({
+  const runtime = testVnetRuntime(
     store,
-    clock: systemClock,
-    location: "local",
-    host: { defaultHost: "127.0.0.1", publicAddress: "127.0.0.3", privateAddress: "127.0.0.2" },
-    catalog: loadServiceTags([], { placeholders: true }).catalog,
-    dependencies: {},
-    networkStatusIntervalMs: 60_000,
-    log: { info: () => {}, warn: () => {} },
-    probe: async () => ({ ok: true, durationMs: 0 }),
-    debounceMs: 5,
-  });
+    { defaultHost: "127.0.0.1", publicAddress: "127.0.0.3", privateAddress: "127.0.0.2" },
+    { debounceMs: 5 },
+  );
   try {
     await runtime.start();
     assert.ok(raced, "the first read happened");

@@ -1,5 +1,6 @@
-// One GET on a connection of its own (so successive calls can reach different cluster workers),
-// answered as a status and body or as the socket error's code: never throws.
+// One GET on a connection of its own (successive calls can reach different cluster workers, and a
+// pooled connection cannot outlive a listener a test closes), answered as a status and body or as
+// the socket error's code: never throws.
 import { get as httpGet } from "node:http";
 
 export type Answer = { status: number; body: string } | { error: string };
