@@ -360,6 +360,12 @@ function resourceNotFound(ctx: RequestContext, type: string, name: string): ApiE
 function topHandlers(kind: NetworkKind) {
   const nameOf = (ctx: RequestContext) => ctx.params[kind.param] as string;
   const idOf = (ctx: RequestContext) => `${kind.collection}/${nameOf(ctx)}`;
+  /** 200 with the resource as Azure shows it, and its ETag. */
+  const answer = async (ctx: RequestContext, entity: StoredEntity) => ({
+    status: 200,
+    body: azureResource(ctx, kind, shownOf(entity), await vnetsOf(ctx)),
+    headers: etagHeaders(entity),
+  });
   return {
     list: (async (ctx) => {
       const vnets = await vnetsOf(ctx);
@@ -367,12 +373,7 @@ function topHandlers(kind: NetworkKind) {
       return { status: 200, body: { value: items.map((e) => azureResource(ctx, kind, shownOf(e), vnets)) } };
     }) satisfies Handler,
     get: (async (ctx) => {
-      const entity = await readOr404(ctx, kind, nameOf(ctx));
-      return {
-        status: 200,
-        body: azureResource(ctx, kind, shownOf(entity), await vnetsOf(ctx)),
-        headers: etagHeaders(entity),
-      };
+      return answer(ctx, await readOr404(ctx, kind, nameOf(ctx)));
     }) satisfies Handler,
     put: (async (ctx) => {
       const name = nameOf(ctx);
@@ -415,12 +416,7 @@ function topHandlers(kind: NetworkKind) {
         throw validationError(
           bad.map(([k]) => ({ code: "InvalidTag", message: "must be a string", target: `tags.${k}` })),
         );
-      const written = await guardedPut(ctx, kind, entity.id, { ...entity.properties, tags }, entity);
-      return {
-        status: 200,
-        body: azureResource(ctx, kind, shownOf(written), await vnetsOf(ctx)),
-        headers: etagHeaders(written),
-      };
+      return answer(ctx, await guardedPut(ctx, kind, entity.id, { ...entity.properties, tags }, entity));
     }) satisfies Handler,
     delete: (async (ctx) => {
       const name = nameOf(ctx);
