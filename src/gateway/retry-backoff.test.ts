@@ -6,18 +6,10 @@ import { request } from "undici";
 import { createManualClock } from "../core/clock.js";
 import { until } from "../test-support/wait.js";
 import { apimPolicyEngine } from "./default-engine.js";
-import { startTestGateway, startUpstream, type TestGateway, type Upstream } from "./testing/harness.js";
+import { openApi, startTestGateway, startUpstream, type TestGateway, type Upstream } from "./testing/harness.js";
 
 const retrying = (attributes: string) =>
   `<policies><inbound><base /></inbound><backend><retry condition="@(context.Response.StatusCode == 503)" ${attributes}><forward-request buffer-request-body="true" /></retry></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
-
-const api = (name: string, serviceUrl: string) => ({
-  displayName: name,
-  path: name,
-  serviceUrl,
-  protocols: ["http"],
-  subscriptionRequired: false,
-});
 
 /** Polls (real time, bounded) until `cond` holds. */
 describe("gateway: retry back-off on the gateway's clock", () => {
@@ -35,7 +27,7 @@ describe("gateway: retry back-off on the gateway's clock", () => {
     });
     gw = await startTestGateway(
       [
-        ["api", "apis/flaky", api("flaky", `${upstream.url}/flaky`)],
+        ["api", "apis/flaky", openApi("flaky", `${upstream.url}/flaky`)],
         [
           "operation",
           "apis/flaky/operations/get",
@@ -46,7 +38,7 @@ describe("gateway: retry back-off on the gateway's clock", () => {
           "apis/flaky/policies/policy",
           { value: retrying(`count="5" interval="10" delta="10" max-interval="100"`) },
         ],
-        ["api", "apis/down", api("down", `${upstream.url}/down`)],
+        ["api", "apis/down", openApi("down", `${upstream.url}/down`)],
         [
           "operation",
           "apis/down/operations/get",

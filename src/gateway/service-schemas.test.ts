@@ -4,18 +4,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
 import { apimPolicyEngine } from "./default-engine.js";
-import { startTestGateway, startUpstream, type TestGateway, type Upstream } from "./testing/harness.js";
+import { openApi, startTestGateway, startUpstream, type TestGateway, type Upstream } from "./testing/harness.js";
 
 const validate = (schemaId: string, as = "json") =>
   `<policies><inbound><base /><validate-content unspecified-content-type-action="prevent" max-size="1024" size-exceeded-action="prevent"><content type="application/${as}" validate-as="${as}" schema-id="${schemaId}" action="prevent"/></validate-content></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
 
-const api = (name: string, serviceUrl: string) => ({
-  displayName: name,
-  path: name,
-  serviceUrl,
-  protocols: ["http"],
-  subscriptionRequired: false,
-});
 const post = (path: string) => ({ displayName: "post", method: "POST", urlTemplate: path, responses: [] });
 
 describe("gateway: validate-content against service schemas", () => {
@@ -42,13 +35,13 @@ describe("gateway: validate-content against service schemas", () => {
             value: `<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="po" type="xs:string"/></xs:schema>`,
           },
         ],
-        ["api", "apis/shop", api("shop", upstream.url)],
+        ["api", "apis/shop", openApi("shop", upstream.url)],
         ["operation", "apis/shop/operations/order", post("/order")],
         ["operation", "apis/shop/operations/po", post("/po")],
         ["policy", "apis/shop/operations/order/policies/policy", { value: validate("order") }],
         ["policy", "apis/shop/operations/po/policies/policy", { value: validate("po", "xml") }],
         // an API with its own schema called "order": that one is used, not the service's
-        ["api", "apis/own", api("own", upstream.url)],
+        ["api", "apis/own", openApi("own", upstream.url)],
         [
           "apiSchema",
           "apis/own/schemas/order",

@@ -20,6 +20,16 @@ import type { PolicyEngine } from "../policy-engine.js";
 
 export type Seed = ReadonlyArray<readonly [ResourceKind, string, Record<string, unknown>]>;
 
+/** Properties of an API at path `name` on `serviceUrl`, over HTTP, that needs no subscription. */
+export const openApi = (name: string, serviceUrl: string, extra: Record<string, unknown> = {}) => ({
+  displayName: name,
+  path: name,
+  serviceUrl,
+  protocols: ["http"],
+  subscriptionRequired: false,
+  ...extra,
+});
+
 export interface Upstream {
   readonly url: string;
   readonly port: number;

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { Agent, fetch as undiciFetch } from "undici";
+import { openApi } from "../../gateway/testing/harness.js";
 import { createRedisClient } from "../../limits/redis-client.js";
 import { type CuttableProxy, createCuttableProxy, deleteByPrefix, REDIS_URL } from "../../limits/test-support/redis.js";
 import { quit } from "../limits-backend.js";
@@ -117,9 +118,7 @@ export const policyXml = (inbound: string, outbound = "") =>
   `<policies><inbound><base />${inbound}</inbound><backend><base /></backend><outbound><base />${outbound}</outbound><on-error><base /></on-error></policies>`;
 
 /** PUT body of an API on `serviceUrl` at path `name` that needs no subscription. */
-export const openApiBody = (name: string, serviceUrl: string) => ({
-  properties: { displayName: name, path: name, serviceUrl, protocols: ["http"], subscriptionRequired: false },
-});
+export const openApiBody = (name: string, serviceUrl: string) => ({ properties: openApi(name, serviceUrl) });
 
 /** PUT body of an operation answering every GET under its API. */
 export const anyGetOperation = { properties: { displayName: "any", method: "GET", urlTemplate: "/*" } };

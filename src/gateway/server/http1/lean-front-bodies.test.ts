@@ -7,7 +7,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { until } from "../../../test-support/wait.js";
 import { apimPolicyEngine } from "../../default-engine.js";
-import { type Seed, startTestGateway, startUpstream, type TestGateway, type Upstream } from "../../testing/harness.js";
+import {
+  openApi,
+  type Seed,
+  startTestGateway,
+  startUpstream,
+  type TestGateway,
+  type Upstream,
+} from "../../testing/harness.js";
 import { get, json, RawConnection, sleep } from "./test-support/raw-connection.js";
 
 const BIG = Buffer.alloc(8 * 1024 * 1024, "0123456789abcdef");
@@ -34,24 +41,12 @@ const slowInboundPolicy = (serviceUrl: string) => `<policies>
 </policies>`;
 
 const seed = (serviceUrl: string): Seed => [
-  [
-    "api",
-    "apis/app",
-    { displayName: "app", path: "app", serviceUrl, protocols: ["http"], subscriptionRequired: false },
-  ],
+  ["api", "apis/app", openApi("app", serviceUrl)],
   ["operation", "apis/app/operations/any", { displayName: "any", method: "*", urlTemplate: "/*" }],
-  [
-    "api",
-    "apis/pol",
-    { displayName: "pol", path: "pol", serviceUrl, protocols: ["http"], subscriptionRequired: false },
-  ],
+  ["api", "apis/pol", openApi("pol", serviceUrl)],
   ["operation", "apis/pol/operations/any", { displayName: "any", method: "*", urlTemplate: "/*" }],
   ["policy", "apis/pol/policies/policy", { value: SET_BODY_POLICY }],
-  [
-    "api",
-    "apis/side",
-    { displayName: "side", path: "side", serviceUrl, protocols: ["http"], subscriptionRequired: false },
-  ],
+  ["api", "apis/side", openApi("side", serviceUrl)],
   ["operation", "apis/side/operations/any", { displayName: "any", method: "*", urlTemplate: "/*" }],
   ["policy", "apis/side/policies/policy", { value: slowInboundPolicy(serviceUrl) }],
 ];

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { generate } from "selfsigned";
-import { startTestGateway, startUpstream, type TestGateway, type Upstream } from "../../testing/harness.js";
+import { openApi, startTestGateway, startUpstream, type TestGateway, type Upstream } from "../../testing/harness.js";
 import { get, json, RawConnection } from "./test-support/raw-connection.js";
 
 describe("lean front over TLS", () => {
@@ -23,11 +23,7 @@ describe("lean front over TLS", () => {
     const pems = await generate([{ name: "commonName", value: "localhost" }], { keySize: 2048, algorithm: "sha256" });
     gw = await startTestGateway(
       [
-        [
-          "api",
-          "apis/a",
-          { displayName: "a", path: "a", serviceUrl: upstream.url, protocols: ["https"], subscriptionRequired: false },
-        ],
+        ["api", "apis/a", openApi("a", upstream.url, { protocols: ["https"] })],
         ["operation", "apis/a/operations/any", { displayName: "any", method: "*", urlTemplate: "/*" }],
       ],
       { addresses: [{ host: "127.0.0.1", port: 0, tls: { cert: pems.cert, key: pems.private } }] },

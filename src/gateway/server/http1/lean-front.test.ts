@@ -5,7 +5,14 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { until } from "../../../test-support/wait.js";
-import { type Seed, startTestGateway, startUpstream, type TestGateway, type Upstream } from "../../testing/harness.js";
+import {
+  openApi,
+  type Seed,
+  startTestGateway,
+  startUpstream,
+  type TestGateway,
+  type Upstream,
+} from "../../testing/harness.js";
 import { get, header, json, RawConnection, type RawResponse, sleep, WAIT_MS } from "./test-support/raw-connection.js";
 
 function assertKeptAlive(r: RawResponse): void {
@@ -74,11 +81,7 @@ function backend(events: { slowStarted: number; slowFinished: number; slowAborte
 }
 
 const seed = (serviceUrl: string): Seed => [
-  [
-    "api",
-    "apis/app",
-    { displayName: "app", path: "app", serviceUrl, protocols: ["http"], subscriptionRequired: false },
-  ],
+  ["api", "apis/app", openApi("app", serviceUrl)],
   ["operation", "apis/app/operations/any", { displayName: "any", method: "*", urlTemplate: "/*" }],
 ];
 
