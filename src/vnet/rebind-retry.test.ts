@@ -8,6 +8,7 @@ import { HEALTH_PATH } from "../gateway/server/handler.js";
 import type { GatewayUnit } from "../gateway/unit.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
 import { getAnswer } from "../test-support/http-answer.js";
+import { freePort } from "../test-support/ports.js";
 import { until } from "../test-support/wait.js";
 import type { VnetRuntime } from "./runtime.js";
 import { subnetId } from "./test-fixtures.js";
@@ -44,7 +45,8 @@ describe("a re-bind blocked by an address in use", () => {
       { log: { info: () => {}, warn: (_obj, msg) => warnings.push(msg) } },
     );
     await runtime.start();
-    ({ unit, port } = await startAttachedUnit(store, runtime, "127.0.0.3"));
+    port = await freePort();
+    unit = await startAttachedUnit(store, runtime, "127.0.0.3", port);
     // Something else holds the private address on the gateway's port.
     blocker = createServer((_req, res) => res.writeHead(418).end());
     await new Promise<void>((r) => blocker.listen(port, "127.0.0.2", r));

@@ -9,6 +9,7 @@ import { after, before, describe, test } from "node:test";
 import type { GatewayUnit } from "../gateway/unit.js";
 import { type ConfigStore, createConfigStore } from "../store/index.js";
 import { getAnswer } from "../test-support/http-answer.js";
+import { freePort } from "../test-support/ports.js";
 import type { VnetRuntime } from "./runtime.js";
 import { nsgId, subnetId } from "./test-fixtures.js";
 import { startAttachedUnit, testVnetRuntime } from "./testing/attached-unit.js";
@@ -75,7 +76,8 @@ describe("vnet runtime with a real gateway", () => {
       { networkStatusIntervalMs: 300 },
     );
     await runtime.start();
-    ({ unit, port } = await startAttachedUnit(store, runtime, "127.0.0.1"));
+    port = await freePort();
+    unit = await startAttachedUnit(store, runtime, "127.0.0.1", port);
   });
 
   after(async () => {

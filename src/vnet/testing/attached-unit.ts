@@ -4,7 +4,6 @@ import { systemClock } from "../../core/clock.js";
 import { type GatewayUnit, startGatewayUnit } from "../../gateway/unit.js";
 import { loadServiceTags } from "../../network/index.js";
 import type { ConfigStore } from "../../store/index.js";
-import { freePort } from "../../test-support/ports.js";
 import { createVnetRuntime, type VnetRuntime, type VnetRuntimeOptions } from "../runtime.js";
 
 /** A runtime for location "local" with test defaults; `overrides` wins. */
@@ -27,13 +26,16 @@ export function testVnetRuntime(
   });
 }
 
-/** Starts a gateway unit on a free port, bound and resolving as the (started) runtime says, and attaches it. */
+/**
+ * Starts a gateway unit on `port` (a fixed one: re-binds keep it), bound and resolving as the
+ * (started) runtime says, and attaches it.
+ */
 export async function startAttachedUnit(
   store: ConfigStore,
   runtime: VnetRuntime,
   host: string,
-): Promise<{ unit: GatewayUnit; port: number }> {
-  const port = await freePort();
+  port: number,
+): Promise<GatewayUnit> {
   const listeners = [{ port }];
   const unit = await startGatewayUnit({
     store,
@@ -48,5 +50,5 @@ export async function startAttachedUnit(
     backendSocket: runtime.backendSocket,
   });
   runtime.attach(unit.gateway, listeners);
-  return { unit, port };
+  return unit;
 }
